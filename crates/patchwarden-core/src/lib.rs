@@ -1,0 +1,22 @@
+//! The domain of patchwarden: the rules the two patch procedures impose, as pure functions and plain types.
+//!
+//! Nothing here does IO, reads the clock or spawns tasks: "now" and the acting person are arguments.
+//! Storage, HTTP and the CLI live in the crates above and call into this one.
+
+pub mod actor;
+pub mod audit;
+pub mod duration;
+pub mod estate;
+pub mod people;
+pub mod policy;
+pub mod severity;
+pub mod task;
+
+pub use actor::{ActorError, resolve_actor};
+pub use audit::{AuditEvent, ChainBreak, ChainHead, EventDraft, GENESIS_HASH, verify_chain};
+pub use duration::{DurationParseError, PolicyDuration};
+pub use estate::{Asset, Cadence, Layer};
+pub use people::{Person, Role, RoleParseError};
+pub use policy::Policy;
+pub use severity::{Severity, SeverityParseError};
+pub use task::{Schedule, TaskSpec};

@@ -1,0 +1,1 @@
+//! CVSS scoring (placeholder until written).
