@@ -1,0 +1,560 @@
+//! `patchwarden.toml`: the team's policy, people, layers, assets and tasks.
+//!
+//! [`parse`] reads a file's text into a [`Config`] and reports *every* problem it finds (unknown key, bad
+//! duration, unknown role, unknown layer, bad cron expression …) with its line and column, rather than
+//! stopping at the first. The file [`TEMPLATE`] that `patchwarden init` writes holds the defaults;
+//! [`Config::default`] is what you get without a file, and a test keeps the two equal.
+//!
+//! This crate reads text; finding and opening the file is the caller's job.
+
+mod diagnostics;
+mod read;
+
+use std::collections::HashMap;
+
+use patchwarden_core::policy::{EmergencyPolicy, RemediationTargets, SeverityBands};
+use patchwarden_core::{Asset, Cadence, Layer, Person, Policy, PolicyDuration, Role, Schedule, TaskSpec};
+use toml::de::DeTable;
+
+pub use diagnostics::{Diagnostic, Diagnostics};
+use read::{Reader, Span, Table};
+
+/// The commented configuration `patchwarden init` writes: the default policy, spelled out.
+pub const TEMPLATE: &str = include_str!("default.toml");
+
+/// The usual file name, looked up in the current directory.
+pub const FILE_NAME: &str = "patchwarden.toml";
+
+/// A validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `postgres://…` or `sqlite://…`; None: SQLite in the data dir.
+    pub database_url: Option<String>,
+    pub policy: Policy,
+    pub people: Vec<Person>,
+    pub layers: Vec<Layer>,
+    pub assets: Vec<Asset>,
+    pub tasks: Vec<TaskSpec>,
+}
+
+impl Default for Config {
+    /// The policy of the two procedures; identical to [`TEMPLATE`].
+    fn default() -> Self {
+        let layer = |name: &str, title: &str, responsible: &str, mechanism: &str, cadence, on_critical| Layer {
+            name: name.into(),
+            title: title.into(),
+            responsible: responsible.into(),
+            mechanism: mechanism.into(),
+            cadence,
+            on_critical,
+        };
+        let task = |name: &str, schedule, timeout, purpose: &str, compliance: &str| TaskSpec {
+            name: name.into(),
+            schedule,
+            command: vec!["python".into(), "manage.py".into(), name.into()],
+            shell: false,
+            working_dir: None,
+            env: Default::default(),
+            timeout,
+            purpose: Some(purpose.into()),
+            compliance: Some(compliance.into()),
+            asset: None,
+            enabled: false,
+        };
+        Self {
+            database_url: None,
+            policy: Policy::default(),
+            people: Vec::new(),
+            layers: vec![
+                layer(
+                    "cloud-infrastructure",
+                    "Cloud Infrastructure",
+                    "AWS / Northflank",
+                    "Automatic vendor managed",
+                    Cadence::Immediate,
+                    false,
+                ),
+                layer(
+                    "base-os",
+                    "Base OS (Containers)",
+                    "CTO",
+                    "Rebuild of Docker/OCI images",
+                    Cadence::Weekly,
+                    true,
+                ),
+                layer(
+                    "database",
+                    "Database (RDS)",
+                    "AWS / CTO",
+                    "Managed minor version upgrades",
+                    Cadence::Monthly,
+                    false,
+                ),
+                layer(
+                    "app-dependencies",
+                    "App Dependencies",
+                    "CTO",
+                    "Poetry / GitHub Dependabot",
+                    Cadence::Weekly,
+                    false,
+                ),
+            ],
+            assets: Vec::new(),
+            tasks: vec![
+                task(
+                    "process_data_governance",
+                    Schedule::Every(PolicyDuration::days(1)),
+                    PolicyDuration::minutes(30),
+                    "Auto-deletion of expired surveys",
+                    "GDPR Data Minimization",
+                ),
+                task(
+                    "process_recovery_time_delays",
+                    Schedule::Every(PolicyDuration::minutes(5)),
+                    PolicyDuration::minutes(4),
+                    "Processes ethical key recovery",
+                    "Resilience & Business Continuity",
+                ),
+                task(
+                    "sync_nhs_dd_datasets",
+                    Schedule::Cron("0 4 * * 1".into()),
+                    PolicyDuration::hours(1),
+                    "Scrapes NHS Data Dictionary",
+                    "Clinical Data Accuracy",
+                ),
+                task(
+                    "cleanup_survey_progress",
+                    Schedule::Every(PolicyDuration::days(1)),
+                    PolicyDuration::minutes(30),
+                    "Purges stale session drafts (>30d)",
+                    "Storage Optimization / Security",
+                ),
+            ],
+        }
+    }
+}
+
+impl Config {
+    pub fn person(&self, name: &str) -> Option<&Person> {
+        self.people.iter().find(|p| p.name == name)
+    }
+}
+
+/// Reads a config file's text. `file` is the name used in diagnostics.
+pub fn parse(source: &str, file: &str) -> Result<Config, Diagnostics> {
+    let mut reader = Reader::new(source);
+    let (root, syntax_errors) = DeTable::parse_recoverable(source);
+    for e in &syntax_errors {
+        reader.error(
+            e.span().unwrap_or(0..0),
+            "syntax",
+            e.message().trim_end().to_owned(),
+        );
+    }
+    let config = if syntax_errors.is_empty() {
+        read_config(&mut reader, &Table::root(&root))
+    } else {
+        Config::default()
+    };
+    let mut items = reader.diags.items;
+    if items.is_empty() {
+        return Ok(config);
+    }
+    items.sort_by_key(|d| (d.line, d.column));
+    Err(Diagnostics {
+        file: file.to_owned(),
+        items,
+    })
+}
+
+fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
+    r.known_keys(
+        root,
+        &["database_url", "policy", "people", "layers", "assets", "tasks"],
+    );
+    let defaults = Config::default();
+    let database_url = r.string(root, "database_url").map(|(url, span)| {
+        if !(url.starts_with("postgres://")
+            || url.starts_with("postgresql://")
+            || url.starts_with("sqlite:"))
+        {
+            r.error(
+                span,
+                "bad-database-url",
+                "`database_url` must start with postgres://, postgresql:// or sqlite:",
+            );
+        }
+        url
+    });
+    let policy = match r.table(root, "policy") {
+        Some(t) => read_policy(r, &t),
+        None => defaults.policy,
+    };
+    let people = read_people(r, root);
+    let layers = if root.has("layers") {
+        read_layers(r, root)
+    } else {
+        defaults.layers
+    };
+    let assets = read_assets(r, root, &layers);
+    let tasks = if root.has("tasks") {
+        read_tasks(r, root, &assets)
+    } else {
+        defaults.tasks
+    };
+    Config {
+        database_url,
+        policy,
+        people,
+        layers,
+        assets,
+        tasks,
+    }
+}
+
+fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
+    r.known_keys(
+        t,
+        &[
+            "scan_cadence",
+            "known_exploited_is_critical",
+            "verification_window",
+            "retention_months",
+            "severity",
+            "targets",
+            "emergency",
+            "testing",
+        ],
+    );
+    let d = Policy::default();
+    let bands = r.table(t, "severity").map_or(d.bands, |s| {
+        r.known_keys(&s, &["critical", "high", "medium", "low"]);
+        SeverityBands {
+            critical: r.number(&s, "critical").unwrap_or(d.bands.critical),
+            high: r.number(&s, "high").unwrap_or(d.bands.high),
+            medium: r.number(&s, "medium").unwrap_or(d.bands.medium),
+            low: r.number(&s, "low").unwrap_or(d.bands.low),
+        }
+    });
+    let targets = r.table(t, "targets").map_or(d.targets, |s| {
+        r.known_keys(&s, &["critical", "high", "medium", "low"]);
+        let dt = RemediationTargets::default();
+        RemediationTargets {
+            critical: r.parsed(&s, "critical", "bad-duration").unwrap_or(dt.critical),
+            high: r.parsed(&s, "high", "bad-duration").unwrap_or(dt.high),
+            medium: r.parsed(&s, "medium", "bad-duration").unwrap_or(dt.medium),
+            low: r.parsed(&s, "low", "bad-duration").unwrap_or(dt.low),
+        }
+    });
+    let emergency = r.table(t, "emergency").map_or(d.emergency.clone(), |s| {
+        r.known_keys(
+            &s,
+            &["severities", "approver", "expedited_tester", "postmortem_due"],
+        );
+        let de = EmergencyPolicy::default();
+        EmergencyPolicy {
+            severities: r
+                .parsed_list(&s, "severities", "unknown-severity")
+                .unwrap_or(de.severities),
+            approver: r.parsed(&s, "approver", "unknown-role").unwrap_or(de.approver),
+            expedited_tester: r
+                .parsed(&s, "expedited_tester", "unknown-role")
+                .unwrap_or(de.expedited_tester),
+            postmortem_due: r
+                .parsed(&s, "postmortem_due", "bad-duration")
+                .unwrap_or(de.postmortem_due),
+        }
+    });
+    let (required_pass_rate, skipped_tests_fail) = r.table(t, "testing").map_or(
+        (d.required_pass_rate, d.skipped_tests_fail),
+        |s| {
+            r.known_keys(&s, &["required_pass_rate", "skipped_tests_fail"]);
+            (
+                r.number(&s, "required_pass_rate")
+                    .unwrap_or(d.required_pass_rate),
+                r.boolean(&s, "skipped_tests_fail")
+                    .unwrap_or(d.skipped_tests_fail),
+            )
+        },
+    );
+    let policy = Policy {
+        bands,
+        known_exploited_is_critical: r
+            .boolean(t, "known_exploited_is_critical")
+            .unwrap_or(d.known_exploited_is_critical),
+        targets,
+        emergency,
+        verification_window: r
+            .parsed(t, "verification_window", "bad-duration")
+            .unwrap_or(d.verification_window),
+        required_pass_rate,
+        skipped_tests_fail,
+        retention_months: r
+            .unsigned(t, "retention_months")
+            .unwrap_or(d.retention_months),
+        scan_cadence: r
+            .parsed(t, "scan_cadence", "bad-duration")
+            .unwrap_or(d.scan_cadence),
+    };
+    for problem in policy.problems() {
+        r.error(t.span.clone(), "inconsistent-policy", problem);
+    }
+    policy
+}
+
+/// Reports a second use of a name within one section.
+fn unique_name(
+    r: &mut Reader<'_>,
+    seen: &mut HashMap<String, ()>,
+    section: &str,
+    name: &str,
+    span: Span,
+) {
+    if seen.insert(name.to_owned(), ()).is_some() {
+        r.error(
+            span,
+            "duplicate-name",
+            format!("{section} `{name}` is defined twice"),
+        );
+    }
+}
+
+fn read_people(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<Person> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for t in r.array_of_tables(root, "people") {
+        r.known_keys(&t, &["name", "email", "roles"]);
+        let Some((name, span)) = r.required_string(&t, "name") else {
+            continue;
+        };
+        unique_name(r, &mut seen, "person", &name, span);
+        let email = r.string(&t, "email").map(|(email, span)| {
+            if !email.contains('@') {
+                r.error(
+                    span,
+                    "bad-email",
+                    format!("`{}.email` \"{email}\" is not an e-mail address", t.path),
+                );
+            }
+            email
+        });
+        let roles: Vec<Role> = r
+            .parsed_list(&t, "roles", "unknown-role")
+            .unwrap_or_default();
+        if !t.has("roles") || t.is_empty_array("roles") {
+            r.error(
+                t.span.clone(),
+                "missing-role",
+                format!("person `{name}` needs at least one role"),
+            );
+        }
+        out.push(Person { name, email, roles });
+    }
+    out
+}
+
+fn read_layers(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<Layer> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for t in r.array_of_tables(root, "layers") {
+        r.known_keys(
+            &t,
+            &["name", "title", "responsible", "mechanism", "cadence", "on_critical"],
+        );
+        let Some((name, span)) = r.required_string(&t, "name") else {
+            continue;
+        };
+        unique_name(r, &mut seen, "layer", &name, span);
+        let cadence = if t.has("cadence") {
+            r.parsed(&t, "cadence", "unknown-cadence")
+        } else {
+            r.error(
+                t.span.clone(),
+                "missing-key",
+                format!("`{}.cadence` is required", t.path),
+            );
+            None
+        };
+        out.push(Layer {
+            title: r.string(&t, "title").map_or_else(|| name.clone(), |s| s.0),
+            name,
+            responsible: r.string(&t, "responsible").map(|s| s.0).unwrap_or_default(),
+            mechanism: r.string(&t, "mechanism").map(|s| s.0).unwrap_or_default(),
+            cadence: cadence.unwrap_or(Cadence::Weekly),
+            on_critical: r.boolean(&t, "on_critical").unwrap_or(false),
+        });
+    }
+    out
+}
+
+fn read_assets(r: &mut Reader<'_>, root: &Table<'_, '_>, layers: &[Layer]) -> Vec<Asset> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for t in r.array_of_tables(root, "assets") {
+        r.known_keys(
+            &t,
+            &[
+                "name",
+                "layer",
+                "owner",
+                "environment",
+                "data_classification",
+                "scan",
+                "components",
+            ],
+        );
+        let Some((name, span)) = r.required_string(&t, "name") else {
+            continue;
+        };
+        unique_name(r, &mut seen, "asset", &name, span);
+        let layer = r.required_string(&t, "layer").map(|(layer, span)| {
+            if !layers.iter().any(|l| l.name == layer) {
+                let known: Vec<&str> = layers.iter().map(|l| l.name.as_str()).collect();
+                r.error(
+                    span,
+                    "unknown-layer",
+                    format!(
+                        "asset `{name}`: unknown layer \"{layer}\" (layers: {})",
+                        known.join(", ")
+                    ),
+                );
+            }
+            layer
+        });
+        let components = r.strings(&t, "components").unwrap_or_default();
+        for (c, span) in &components {
+            if c.split_once('@').is_none_or(|(n, v)| n.is_empty() || v.is_empty()) {
+                r.error(
+                    span.clone(),
+                    "bad-component",
+                    format!("component \"{c}\" must be written name@version, e.g. postgresql@15.4"),
+                );
+            }
+        }
+        out.push(Asset {
+            layer: layer.unwrap_or_default(),
+            owner: r.string(&t, "owner").map(|s| s.0),
+            environment: r.string(&t, "environment").map(|s| s.0),
+            data_classification: r.string(&t, "data_classification").map(|s| s.0),
+            scan: r
+                .strings(&t, "scan")
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.0)
+                .collect(),
+            components: components.into_iter().map(|s| s.0).collect(),
+            name,
+        });
+    }
+    out
+}
+
+fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec<TaskSpec> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for t in r.array_of_tables(root, "tasks") {
+        r.known_keys(
+            &t,
+            &[
+                "name",
+                "schedule",
+                "every",
+                "command",
+                "shell",
+                "working_dir",
+                "env",
+                "timeout",
+                "purpose",
+                "compliance",
+                "asset",
+                "enabled",
+            ],
+        );
+        let Some((name, span)) = r.required_string(&t, "name") else {
+            continue;
+        };
+        unique_name(r, &mut seen, "task", &name, span);
+        let schedule = match (t.has("schedule"), t.has("every")) {
+            (true, false) => r.string(&t, "schedule").and_then(|(expr, span)| {
+                match expr.parse::<croner::Cron>() {
+                    Ok(_) => Some(Schedule::Cron(expr)),
+                    Err(e) => {
+                        r.error(
+                            span,
+                            "bad-cron",
+                            format!("task `{name}`: bad cron expression \"{expr}\": {e}"),
+                        );
+                        None
+                    }
+                }
+            }),
+            (false, true) => r
+                .parsed::<PolicyDuration>(&t, "every", "bad-duration")
+                .and_then(|every| {
+                    if every.as_secs() < 60 {
+                        r.error(
+                            t.span.clone(),
+                            "bad-duration",
+                            format!("task `{name}`: `every` must be at least 1m"),
+                        );
+                        None
+                    } else {
+                        Some(Schedule::Every(every))
+                    }
+                }),
+            (has_schedule, _) => {
+                r.error(
+                    t.span.clone(),
+                    "bad-schedule",
+                    format!(
+                        "task `{name}` needs exactly one of `schedule` (cron) or `every` (interval){}",
+                        if has_schedule { ", not both" } else { "" }
+                    ),
+                );
+                None
+            }
+        };
+        let command: Vec<String> = r
+            .strings(&t, "command")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| s.0)
+            .collect();
+        if !t.has("command") || t.is_empty_array("command") {
+            r.error(
+                t.span.clone(),
+                "missing-key",
+                format!("task `{name}` needs a `command` (program and arguments)"),
+            );
+        }
+        let asset = r.string(&t, "asset").map(|(asset, span)| {
+            if !assets.iter().any(|a| a.name == asset) {
+                r.error(
+                    span,
+                    "unknown-asset",
+                    format!("task `{name}`: unknown asset \"{asset}\""),
+                );
+            }
+            asset
+        });
+        out.push(TaskSpec {
+            schedule: schedule.unwrap_or(Schedule::Every(PolicyDuration::days(1))),
+            command,
+            shell: r.boolean(&t, "shell").unwrap_or(false),
+            working_dir: r.string(&t, "working_dir").map(|s| s.0),
+            env: r.string_map(&t, "env").unwrap_or_default(),
+            timeout: r
+                .parsed(&t, "timeout", "bad-duration")
+                .unwrap_or(PolicyDuration::hours(1)),
+            purpose: r.string(&t, "purpose").map(|s| s.0),
+            compliance: r.string(&t, "compliance").map(|s| s.0),
+            asset,
+            enabled: r.boolean(&t, "enabled").unwrap_or(true),
+            name,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,139 @@
+use super::*;
+
+fn problems(src: &str) -> Vec<String> {
+    match parse(src, "patchwarden.toml") {
+        Ok(_) => Vec::new(),
+        Err(d) => d.to_string().lines().map(str::to_owned).collect(),
+    }
+}
+
+#[test]
+fn the_template_is_the_default_policy() {
+    assert_eq!(parse(TEMPLATE, "patchwarden.toml"), Ok(Config::default()));
+}
+
+#[test]
+fn an_empty_file_means_the_defaults() {
+    assert_eq!(parse("", "patchwarden.toml"), Ok(Config::default()));
+}
+
+#[test]
+fn values_override_the_defaults() {
+    let cfg = parse(
+        r#"
+database_url = "postgres://pw@127.0.0.1/pw"
+[policy.targets]
+critical = "24h"
+[[people]]
+name = "cto"
+email = "cto@example.com"
+roles = ["incident_commander", "engineering_lead"]
+[[assets]]
+name = "rds"
+layer = "database"
+components = ["postgresql@15.4"]
+[[tasks]]
+name = "purge"
+schedule = "*/5 * * * *"
+command = ["./purge", "--all"]
+asset = "rds"
+"#,
+        "x.toml",
+    )
+    .expect("valid config");
+    assert_eq!(cfg.policy.targets.critical, PolicyDuration::hours(24));
+    assert_eq!(cfg.policy.targets.high, PolicyDuration::days(7));
+    assert_eq!(cfg.people[0].roles, [Role::IncidentCommander, Role::EngineeringLead]);
+    assert_eq!(cfg.layers.len(), 4, "layers not given keep the defaults");
+    assert_eq!(cfg.assets[0].components, ["postgresql@15.4"]);
+    assert_eq!(cfg.tasks.len(), 1);
+    assert_eq!(cfg.tasks[0].schedule, Schedule::Cron("*/5 * * * *".into()));
+    assert!(cfg.tasks[0].enabled);
+}
+
+#[test]
+fn every_problem_is_reported_with_its_line_and_column() {
+    let src = r#"colour = "blue"
+[policy]
+scan_cadence = "daily"
+[policy.targets]
+critical = "two days"
+high = 7
+[[people]]
+name = "cto"
+roles = ["incident_commander", "ceo"]
+[[assets]]
+name = "api"
+layer = "frontend"
+[[tasks]]
+name = "sync"
+schedule = "61 * * * *"
+command = ["sync"]
+"#;
+    assert_eq!(
+        problems(src),
+        [
+            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, policy, people, layers, assets, tasks) [unknown-key]",
+            "patchwarden.toml:3:16: `policy.scan_cadence`: invalid duration \"daily\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
+            "patchwarden.toml:5:12: `policy.targets.critical`: invalid duration \"two days\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
+            "patchwarden.toml:6:8: `policy.targets.high` must be a string, found an integer [wrong-type]",
+            "patchwarden.toml:9:32: `people[0].roles`: unknown role \"ceo\" (expected one of incident_commander, engineering_lead, release_owner, viewer) [unknown-role]",
+            "patchwarden.toml:12:9: asset `api`: unknown layer \"frontend\" (layers: cloud-infrastructure, base-os, database, app-dependencies) [unknown-layer]",
+            "patchwarden.toml:15:12: task `sync`: bad cron expression \"61 * * * *\": Component error: Number out of bounds. [bad-cron]"
+        ]
+    );
+}
+
+#[test]
+fn a_syntax_error_names_the_place() {
+    let p = problems("[policy\nscan_cadence = 1d\n");
+    assert!(!p.is_empty());
+    assert!(p[0].starts_with("patchwarden.toml:1:"), "{p:?}");
+    assert!(p[0].ends_with("[syntax]"), "{p:?}");
+}
+
+#[test]
+fn names_must_be_unique_and_tasks_need_one_schedule_and_a_command() {
+    let p = problems(
+        r#"
+[[people]]
+name = "a"
+roles = ["viewer"]
+[[people]]
+name = "a"
+roles = []
+[[tasks]]
+name = "t"
+schedule = "0 * * * *"
+every = "1h"
+command = []
+"#,
+    );
+    assert_eq!(p.len(), 4, "{p:?}");
+    for expected in [
+        "person `a` is defined twice",
+        "person `a` needs at least one role",
+        "needs exactly one of `schedule` (cron) or `every` (interval), not both",
+        "task `t` needs a `command`",
+    ] {
+        assert!(p.iter().any(|l| l.contains(expected)), "{expected:?} not in {p:?}");
+    }
+}
+
+#[test]
+fn an_inconsistent_policy_is_explained() {
+    let p = problems("[policy]\nretention_months = 6\n[policy.severity]\nhigh = 9.5\n");
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p.iter().any(|l| l.contains("critical > high > medium > low")));
+    assert!(p.iter().any(|l| l.contains("below the 12 months")));
+}
+
+#[test]
+fn a_bad_database_url_and_component_are_refused() {
+    let p = problems(
+        "database_url = \"mysql://x\"\n[[assets]]\nname = \"db\"\nlayer = \"database\"\ncomponents = [\"postgresql\"]\n",
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].contains("[bad-database-url]"));
+    assert!(p[1].contains("must be written name@version"));
+}
