@@ -4,7 +4,9 @@ use crate::people::{Person, Role};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ActorError {
-    #[error("no acting person given: pass --as NAME or set PATCHWARDEN_USER (configured people: {known})")]
+    #[error(
+        "no acting person given: pass --as NAME or set PATCHWARDEN_USER (configured people: {known})"
+    )]
     Missing { known: String },
     #[error("\"{name}\" is not a configured person (configured people: {known})")]
     Unknown { name: String, known: String },
@@ -29,10 +31,15 @@ fn known(people: &[Person]) -> String {
 }
 
 /// Finds the configured person called `name`.
-pub fn resolve_actor<'a>(name: Option<&str>, people: &'a [Person]) -> Result<&'a Person, ActorError> {
-    let name = name.filter(|n| !n.is_empty()).ok_or_else(|| ActorError::Missing {
-        known: known(people),
-    })?;
+pub fn resolve_actor<'a>(
+    name: Option<&str>,
+    people: &'a [Person],
+) -> Result<&'a Person, ActorError> {
+    let name = name
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| ActorError::Missing {
+            known: known(people),
+        })?;
     people
         .iter()
         .find(|p| p.name == name)
@@ -81,7 +88,10 @@ mod tests {
     #[test]
     fn a_configured_name_resolves() {
         let people = people();
-        assert_eq!(resolve_actor(Some("alice"), &people).map(|p| &p.name), Ok(&"alice".to_owned()));
+        assert_eq!(
+            resolve_actor(Some("alice"), &people).map(|p| &p.name),
+            Ok(&"alice".to_owned())
+        );
     }
 
     #[test]
@@ -92,14 +102,21 @@ mod tests {
             err.to_string(),
             "\"mallory\" is not a configured person (configured people: alice, audrey)"
         );
-        assert!(matches!(resolve_actor(None, &people), Err(ActorError::Missing { .. })));
+        assert!(matches!(
+            resolve_actor(None, &people),
+            Err(ActorError::Missing { .. })
+        ));
     }
 
     #[test]
     fn a_viewer_may_not_approve_a_hotfix() {
         let people = people();
-        let err = require_role(&people[1], &[Role::IncidentCommander], "approve an emergency hotfix")
-            .unwrap_err();
+        let err = require_role(
+            &people[1],
+            &[Role::IncidentCommander],
+            "approve an emergency hotfix",
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "audrey holds only the roles [viewer] and may not approve an emergency hotfix"

@@ -119,14 +119,20 @@ impl fmt::Display for ChainBreak {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ChainBreak::Altered { seq } => {
-                write!(f, "event {seq} was altered: its content does not match its hash")
+                write!(
+                    f,
+                    "event {seq} was altered: its content does not match its hash"
+                )
             }
             ChainBreak::Relinked { seq } => write!(
                 f,
                 "event {seq} does not follow the event before it: an event was inserted or removed"
             ),
             ChainBreak::Gap { expected, found } => {
-                write!(f, "expected event {expected}, found event {found}: events are missing")
+                write!(
+                    f,
+                    "expected event {expected}, found event {found}: events are missing"
+                )
             }
             ChainBreak::Truncated {
                 expected_last,
@@ -150,47 +156,74 @@ pub struct ChainHead {
     pub hash: String,
 }
 
-/// Verifies events given in sequence order against each other and, when known, the recorded head.
-/// Returns the head actually found (None for an empty log).
-pub fn verify_chain<'a>(
-    events: impl IntoIterator<Item = &'a AuditEvent>,
-    recorded_head: Option<&ChainHead>,
-) -> Result<Option<ChainHead>, ChainBreak> {
-    let mut prev: Option<&AuditEvent> = None;
-    for event in events {
-        let expected = prev.map_or(1, |p| p.seq + 1);
+/// Checks a chain one event at a time, so a long log can be verified while it streams from the database.
+#[derive(Debug, Default)]
+pub struct ChainVerifier {
+    last: Option<ChainHead>,
+}
+
+impl ChainVerifier {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks the next event (in sequence order) against the one before it.
+    pub fn push(&mut self, event: &AuditEvent) -> Result<(), ChainBreak> {
+        let expected = self.last.as_ref().map_or(1, |p| p.seq + 1);
         if event.seq != expected {
             return Err(ChainBreak::Gap {
                 expected,
                 found: event.seq,
             });
         }
-        let expected_prev = prev.map_or(GENESIS_HASH, |p| p.hash.as_str());
+        let expected_prev = self.last.as_ref().map_or(GENESIS_HASH, |p| p.hash.as_str());
         if event.prev_hash != expected_prev {
             return Err(ChainBreak::Relinked { seq: event.seq });
         }
         if event.compute_hash() != event.hash {
             return Err(ChainBreak::Altered { seq: event.seq });
         }
-        prev = Some(event);
+        self.last = Some(ChainHead {
+            seq: event.seq,
+            hash: event.hash.clone(),
+        });
+        Ok(())
     }
-    let found = prev.map(|e| ChainHead {
-        seq: e.seq,
-        hash: e.hash.clone(),
-    });
-    if let Some(head) = recorded_head {
-        let found_last = found.as_ref().map_or(0, |h| h.seq);
-        if found_last < head.seq {
-            return Err(ChainBreak::Truncated {
-                expected_last: head.seq,
-                found_last,
-            });
+
+    /// Compares the end of the chain with the recorded head (when known; it must be exactly the last
+    /// event) and returns the head found (None for an empty log).
+    pub fn finish(
+        self,
+        recorded_head: Option<&ChainHead>,
+    ) -> Result<Option<ChainHead>, ChainBreak> {
+        if let Some(head) = recorded_head {
+            let found_last = self.last.as_ref().map_or(0, |h| h.seq);
+            if found_last < head.seq {
+                return Err(ChainBreak::Truncated {
+                    expected_last: head.seq,
+                    found_last,
+                });
+            }
+            let hash_differs = self.last.as_ref().is_some_and(|f| f.hash != head.hash);
+            if found_last > head.seq || (found_last == head.seq && hash_differs) {
+                return Err(ChainBreak::HeadMismatch { seq: found_last });
+            }
         }
-        if found_last == head.seq && found.as_ref().is_some_and(|f| f.hash != head.hash) {
-            return Err(ChainBreak::HeadMismatch { seq: head.seq });
-        }
+        Ok(self.last)
     }
-    Ok(found)
+}
+
+/// Verifies events given in sequence order against each other and, when known, the recorded head.
+/// Returns the head actually found (None for an empty log).
+pub fn verify_chain<'a>(
+    events: impl IntoIterator<Item = &'a AuditEvent>,
+    recorded_head: Option<&ChainHead>,
+) -> Result<Option<ChainHead>, ChainBreak> {
+    let mut verifier = ChainVerifier::new();
+    for event in events {
+        verifier.push(event)?;
+    }
+    verifier.finish(recorded_head)
 }
 
 #[cfg(test)]
@@ -230,7 +263,10 @@ mod tests {
     fn an_untouched_log_verifies() {
         let events = chain(5);
         assert_eq!(events[0].prev_hash, GENESIS_HASH);
-        assert_eq!(verify_chain(&events, Some(&head(&events))), Ok(Some(head(&events))));
+        assert_eq!(
+            verify_chain(&events, Some(&head(&events))),
+            Ok(Some(head(&events)))
+        );
         assert_eq!(verify_chain(&[], None), Ok(None));
     }
 
@@ -238,11 +274,17 @@ mod tests {
     fn changing_any_field_of_an_event_is_detected_at_that_event() {
         let mut events = chain(5);
         events[2].details = r#"{"severity":"low"}"#.into();
-        assert_eq!(verify_chain(&events, None), Err(ChainBreak::Altered { seq: 3 }));
+        assert_eq!(
+            verify_chain(&events, None),
+            Err(ChainBreak::Altered { seq: 3 })
+        );
 
         let mut events = chain(5);
         events[1].actor = "mallory".into();
-        assert_eq!(verify_chain(&events, None), Err(ChainBreak::Altered { seq: 2 }));
+        assert_eq!(
+            verify_chain(&events, None),
+            Err(ChainBreak::Altered { seq: 2 })
+        );
     }
 
     #[test]
@@ -250,7 +292,10 @@ mod tests {
         let mut events = chain(5);
         events[2].details = "{}".into();
         events[2].hash = events[2].compute_hash();
-        assert_eq!(verify_chain(&events, None), Err(ChainBreak::Relinked { seq: 4 }));
+        assert_eq!(
+            verify_chain(&events, None),
+            Err(ChainBreak::Relinked { seq: 4 })
+        );
     }
 
     #[test]

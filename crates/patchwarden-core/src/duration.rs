@@ -47,7 +47,9 @@ impl PolicyDuration {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid duration \"{input}\": {reason} (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w)")]
+#[error(
+    "invalid duration \"{input}\": {reason} (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w)"
+)]
 pub struct DurationParseError {
     pub input: String,
     pub reason: &'static str,
@@ -125,8 +127,19 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for bad in ["", "48", "h", "1.5h", "-3d", "3 months", "99999999999999999999d"] {
-            assert!(bad.parse::<PolicyDuration>().is_err(), "{bad:?} was accepted");
+        for bad in [
+            "",
+            "48",
+            "h",
+            "1.5h",
+            "-3d",
+            "3 months",
+            "99999999999999999999d",
+        ] {
+            assert!(
+                bad.parse::<PolicyDuration>().is_err(),
+                "{bad:?} was accepted"
+            );
         }
         assert_eq!(
             "3y".parse::<PolicyDuration>().unwrap_err().to_string(),

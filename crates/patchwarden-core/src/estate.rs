@@ -60,7 +60,9 @@ impl FromStr for Cadence {
             .into_iter()
             .find(|c| c.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown cadence \"{s}\" (expected one of immediate, daily, weekly, monthly)")
+                format!(
+                    "unknown cadence \"{s}\" (expected one of immediate, daily, weekly, monthly)"
+                )
             })
     }
 }

@@ -13,7 +13,9 @@ pub mod severity;
 pub mod task;
 
 pub use actor::{ActorError, resolve_actor};
-pub use audit::{AuditEvent, ChainBreak, ChainHead, EventDraft, GENESIS_HASH, verify_chain};
+pub use audit::{
+    AuditEvent, ChainBreak, ChainHead, ChainVerifier, EventDraft, GENESIS_HASH, verify_chain,
+};
 pub use duration::{DurationParseError, PolicyDuration};
 pub use estate::{Asset, Cadence, Layer};
 pub use people::{Person, Role, RoleParseError};

@@ -185,7 +185,9 @@ impl Policy {
             ("low", b.low),
         ] {
             if !(0.0..=10.0).contains(&v) {
-                out.push(format!("band {name} = {v} is outside the CVSS range 0.0–10.0"));
+                out.push(format!(
+                    "band {name} = {v} is outside the CVSS range 0.0–10.0"
+                ));
             }
         }
         if !(b.critical > b.high && b.high > b.medium && b.medium > b.low) {
@@ -220,7 +222,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("valid date")
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+            .single()
+            .expect("valid date")
     }
 
     #[test]
@@ -247,7 +251,10 @@ mod tests {
             known_exploited_is_critical: false,
             ..Policy::default()
         };
-        assert_eq!(lenient.severity_for(Some(5.3), true), Some(Severity::Medium));
+        assert_eq!(
+            lenient.severity_for(Some(5.3), true),
+            Some(Severity::Medium)
+        );
     }
 
     #[test]

@@ -1,0 +1,386 @@
+//! One story of the store, run on SQLite always and on PostgreSQL when `PATCHWARDEN_TEST_POSTGRES_URL` is
+//! set (each run in a schema of its own, dropped afterwards).
+
+use std::future::Future;
+
+use chrono::{DateTime, TimeZone, Utc};
+use patchwarden_core::{Asset, ChainBreak, ChainHead, EventDraft, Person, Role};
+use patchwarden_store::Store;
+use sqlx::Connection;
+
+fn at(minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 9, minute, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// Runs `story` against a fresh store of every backend available.
+async fn on_every_backend<F, Fut>(story: F)
+where
+    F: Fn(Store, Tamper) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("patchwarden.db");
+    let store = Store::open_sqlite(&path).await.expect("open sqlite");
+    story(
+        store.clone(),
+        Tamper::Sqlite(format!("sqlite://{}", path.display())),
+    )
+    .await;
+    store.close().await;
+
+    let Ok(url) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "PATCHWARDEN_TEST_POSTGRES_URL is not set: the PostgreSQL half of this story did not run"
+        );
+        return;
+    };
+    let schema = format!("pw_test_{:016x}", rand::random::<u64>());
+    let mut admin = sqlx::PgConnection::connect(&url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&mut admin)
+        .await
+        .expect("create schema");
+    let store = Store::open_postgres(&url, Some(&schema))
+        .await
+        .expect("open postgres");
+    story(store.clone(), Tamper::Postgres(url.clone(), schema.clone())).await;
+    store.close().await;
+    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .expect("drop schema");
+}
+
+/// Raw access to the database behind the store's back, as an attacker with database access would have.
+enum Tamper {
+    Sqlite(String),
+    Postgres(String, String),
+}
+
+impl Tamper {
+    async fn run(&self, statements: &[&str]) {
+        match self {
+            Tamper::Sqlite(url) => {
+                let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+                for s in statements {
+                    sqlx::query(s).execute(&mut c).await.expect(s);
+                }
+            }
+            Tamper::Postgres(url, schema) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query(&format!("SET search_path TO {schema}"))
+                    .execute(&mut c)
+                    .await
+                    .expect("search_path");
+                for s in statements {
+                    let s = s
+                        .replace(
+                            "DROP TRIGGER audit_events_no_update",
+                            "DROP TRIGGER audit_events_no_change ON audit_events",
+                        )
+                        .replace("DROP TRIGGER audit_events_no_delete", "SELECT 1");
+                    sqlx::query(&s).execute(&mut c).await.expect(&s);
+                }
+            }
+        }
+    }
+
+    async fn refused(&self, statement: &str) -> bool {
+        match self {
+            Tamper::Sqlite(url) => {
+                let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+                sqlx::query(statement).execute(&mut c).await.is_err()
+            }
+            Tamper::Postgres(url, schema) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                sqlx::query(&format!("SET search_path TO {schema}"))
+                    .execute(&mut c)
+                    .await
+                    .expect("search_path");
+                sqlx::query(statement).execute(&mut c).await.is_err()
+            }
+        }
+    }
+}
+
+fn cto() -> Person {
+    Person {
+        name: "cto".into(),
+        email: Some("cto@example.com".into()),
+        roles: vec![Role::IncidentCommander, Role::EngineeringLead],
+    }
+}
+
+fn asset(name: &str, layer: &str) -> Asset {
+    Asset {
+        name: name.into(),
+        layer: layer.into(),
+        owner: Some("CTO".into()),
+        environment: Some("production".into()),
+        data_classification: None,
+        scan: vec!["poetry.lock".into()],
+        components: vec![],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_sync_is_audited_and_idempotent() {
+    on_every_backend(|store, _| async move {
+        let auditor = Person {
+            name: "auditor".into(),
+            email: None,
+            roles: vec![Role::Viewer],
+        };
+        let s = store
+            .sync_people(&[cto(), auditor.clone()], "system", at(0))
+            .await
+            .expect("sync");
+        assert_eq!(s.added, ["cto", "auditor"]);
+        let again = store
+            .sync_people(&[cto(), auditor.clone()], "system", at(1))
+            .await
+            .expect("sync");
+        assert!(
+            again.is_empty(),
+            "a second sync of the same people changes nothing"
+        );
+
+        let mut promoted = cto();
+        promoted.roles.push(Role::ReleaseOwner);
+        let s = store
+            .sync_people(&[promoted.clone()], "system", at(2))
+            .await
+            .expect("sync");
+        assert_eq!(
+            (s.changed, s.removed),
+            (vec!["cto".to_owned()], vec!["auditor".to_owned()])
+        );
+
+        let people = store.people().await.expect("people");
+        assert_eq!(people.len(), 2, "removed people are kept, inactive");
+        let stored_auditor = people
+            .iter()
+            .find(|p| p.person.name == "auditor")
+            .expect("auditor");
+        assert!(!stored_auditor.active);
+        let stored_cto = people.iter().find(|p| p.person.name == "cto").expect("cto");
+        assert_eq!(stored_cto.person, promoted);
+
+        let events = store.audit_events(0, 100).await.expect("events");
+        let actions: Vec<_> = events
+            .iter()
+            .map(|e| (e.action.as_str(), e.subject.as_str()))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                ("person.added", "person:cto"),
+                ("person.added", "person:auditor"),
+                ("person.changed", "person:cto"),
+                ("person.removed", "person:auditor"),
+            ]
+        );
+        assert_eq!(events[0].at, at(0), "times survive the round trip exactly");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assets_sync_round_trips_every_field() {
+    on_every_backend(|store, _| async move {
+        let mut db = asset("rds-main", "database");
+        db.components = vec!["postgresql@15.4".into()];
+        db.data_classification = Some("patient data".into());
+        store
+            .sync_assets(
+                &[asset("api", "app-dependencies"), db.clone()],
+                "system",
+                at(0),
+            )
+            .await
+            .expect("sync");
+        let stored = store.assets().await.expect("assets");
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[1].asset, db);
+        assert!(stored.iter().all(|a| a.active));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_proves_nothing_was_altered_or_removed() {
+    on_every_backend(|store, tamper| async move {
+        let empty = store.verify_audit(None).await.expect("verify");
+        assert_eq!((empty.events, empty.result), (0, Ok(None)));
+
+        for i in 0..5 {
+            store
+                .append_event(EventDraft::new(
+                    at(i),
+                    "cto",
+                    "record.assessed",
+                    format!("record:{i}"),
+                    "{}",
+                ))
+                .await
+                .expect("append");
+        }
+        let ok = store.verify_audit(None).await.expect("verify");
+        assert_eq!(ok.events, 5);
+        let head = ok.result.expect("intact").expect("non-empty");
+        assert_eq!(head, store.audit_head().await.expect("head"));
+
+        // The database itself refuses edits of the log ...
+        assert!(
+            tamper
+                .refused("UPDATE audit_events SET actor = 'mallory' WHERE seq = 2")
+                .await
+        );
+        assert!(
+            tamper
+                .refused("DELETE FROM audit_events WHERE seq = 5")
+                .await
+        );
+
+        // ... and someone who removes that guard is caught by the chain.
+        tamper
+            .run(&[
+                "DROP TRIGGER audit_events_no_update",
+                "DROP TRIGGER audit_events_no_delete",
+                "UPDATE audit_events SET actor = 'mallory' WHERE seq = 2",
+            ])
+            .await;
+        let v = store.verify_audit(None).await.expect("verify");
+        assert_eq!(v.result, Err(ChainBreak::Altered { seq: 2 }));
+        assert_eq!(v.events, 2, "verification stops at the first break");
+
+        tamper
+            .run(&["UPDATE audit_events SET actor = 'cto' WHERE seq = 2"])
+            .await;
+        assert!(
+            store
+                .verify_audit(None)
+                .await
+                .expect("verify")
+                .result
+                .is_ok()
+        );
+
+        tamper
+            .run(&["DELETE FROM audit_events WHERE seq = 3"])
+            .await;
+        assert_eq!(
+            store.verify_audit(None).await.expect("verify").result,
+            Err(ChainBreak::Gap {
+                expected: 3,
+                found: 4
+            })
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_the_newest_events_is_caught_by_the_head() {
+    on_every_backend(|store, tamper| async move {
+        for i in 0..4 {
+            store
+                .append_event(EventDraft::new(
+                    at(i),
+                    "cto",
+                    "record.deployed",
+                    "record:1",
+                    "{}",
+                ))
+                .await
+                .expect("append");
+        }
+        let anchor = store.audit_head().await.expect("head");
+        tamper
+            .run(&[
+                "DROP TRIGGER audit_events_no_update",
+                "DROP TRIGGER audit_events_no_delete",
+                "DELETE FROM audit_events WHERE seq = 4",
+            ])
+            .await;
+        assert_eq!(
+            store.verify_audit(None).await.expect("verify").result,
+            Err(ChainBreak::Truncated {
+                expected_last: 4,
+                found_last: 3
+            })
+        );
+        // Forging the head row too is caught by a head kept outside the tool.
+        let third = store.audit_events(2, 1).await.expect("events").remove(0);
+        tamper
+            .run(&[&format!(
+                "UPDATE audit_head SET seq = 3, hash = '{}' WHERE id = 1",
+                third.hash
+            )])
+            .await;
+        assert!(
+            store
+                .verify_audit(None)
+                .await
+                .expect("verify")
+                .result
+                .is_ok()
+        );
+        assert_eq!(
+            store
+                .verify_audit(Some(&anchor))
+                .await
+                .expect("verify")
+                .result,
+            Err(ChainBreak::Truncated {
+                expected_last: 4,
+                found_last: 3
+            })
+        );
+        let forged = ChainHead {
+            seq: 2,
+            hash: "f".repeat(64),
+        };
+        assert_eq!(
+            store
+                .verify_audit(Some(&forged))
+                .await
+                .expect("verify")
+                .result,
+            Err(ChainBreak::HeadMismatch { seq: 2 })
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appends_keep_one_unbroken_chain() {
+    on_every_backend(|store, _| async move {
+        let mut tasks = Vec::new();
+        for i in 0..40u32 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .append_event(EventDraft::new(
+                        at(i % 60),
+                        "cto",
+                        "record.noted",
+                        format!("record:{i}"),
+                        "{}",
+                    ))
+                    .await
+            }));
+        }
+        for t in tasks {
+            t.await.expect("join").expect("append");
+        }
+        let v = store.verify_audit(None).await.expect("verify");
+        assert_eq!(v.events, 40);
+        assert!(v.result.is_ok(), "{:?}", v.result);
+    })
+    .await;
+}
