@@ -13,7 +13,9 @@ mod read;
 use std::collections::HashMap;
 
 use patchwarden_core::policy::{EmergencyPolicy, RemediationTargets, SeverityBands};
-use patchwarden_core::{Asset, Cadence, Layer, Person, Policy, PolicyDuration, Role, Schedule, TaskSpec};
+use patchwarden_core::{
+    Asset, Cadence, Layer, Person, Policy, PolicyDuration, Role, Schedule, TaskSpec,
+};
 use toml::de::DeTable;
 
 pub use diagnostics::{Diagnostic, Diagnostics};
@@ -26,7 +28,7 @@ pub const TEMPLATE: &str = include_str!("default.toml");
 pub const FILE_NAME: &str = "patchwarden.toml";
 
 /// A validated configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Config {
     /// `postgres://…` or `sqlite://…`; None: SQLite in the data dir.
     pub database_url: Option<String>,
@@ -40,14 +42,17 @@ pub struct Config {
 impl Default for Config {
     /// The policy of the two procedures; identical to [`TEMPLATE`].
     fn default() -> Self {
-        let layer = |name: &str, title: &str, responsible: &str, mechanism: &str, cadence, on_critical| Layer {
-            name: name.into(),
-            title: title.into(),
-            responsible: responsible.into(),
-            mechanism: mechanism.into(),
-            cadence,
-            on_critical,
-        };
+        let layer =
+            |name: &str, title: &str, responsible: &str, mechanism: &str, cadence, on_critical| {
+                Layer {
+                    name: name.into(),
+                    title: title.into(),
+                    responsible: responsible.into(),
+                    mechanism: mechanism.into(),
+                    cadence,
+                    on_critical,
+                }
+            };
         let task = |name: &str, schedule, timeout, purpose: &str, compliance: &str| TaskSpec {
             name: name.into(),
             schedule,
@@ -170,7 +175,14 @@ pub fn parse(source: &str, file: &str) -> Result<Config, Diagnostics> {
 fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
     r.known_keys(
         root,
-        &["database_url", "policy", "people", "layers", "assets", "tasks"],
+        &[
+            "database_url",
+            "policy",
+            "people",
+            "layers",
+            "assets",
+            "tasks",
+        ],
     );
     let defaults = Config::default();
     let database_url = r.string(root, "database_url").map(|(url, span)| {
@@ -240,7 +252,9 @@ fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
         r.known_keys(&s, &["critical", "high", "medium", "low"]);
         let dt = RemediationTargets::default();
         RemediationTargets {
-            critical: r.parsed(&s, "critical", "bad-duration").unwrap_or(dt.critical),
+            critical: r
+                .parsed(&s, "critical", "bad-duration")
+                .unwrap_or(dt.critical),
             high: r.parsed(&s, "high", "bad-duration").unwrap_or(dt.high),
             medium: r.parsed(&s, "medium", "bad-duration").unwrap_or(dt.medium),
             low: r.parsed(&s, "low", "bad-duration").unwrap_or(dt.low),
@@ -249,14 +263,21 @@ fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
     let emergency = r.table(t, "emergency").map_or(d.emergency.clone(), |s| {
         r.known_keys(
             &s,
-            &["severities", "approver", "expedited_tester", "postmortem_due"],
+            &[
+                "severities",
+                "approver",
+                "expedited_tester",
+                "postmortem_due",
+            ],
         );
         let de = EmergencyPolicy::default();
         EmergencyPolicy {
             severities: r
                 .parsed_list(&s, "severities", "unknown-severity")
                 .unwrap_or(de.severities),
-            approver: r.parsed(&s, "approver", "unknown-role").unwrap_or(de.approver),
+            approver: r
+                .parsed(&s, "approver", "unknown-role")
+                .unwrap_or(de.approver),
             expedited_tester: r
                 .parsed(&s, "expedited_tester", "unknown-role")
                 .unwrap_or(de.expedited_tester),
@@ -265,18 +286,17 @@ fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
                 .unwrap_or(de.postmortem_due),
         }
     });
-    let (required_pass_rate, skipped_tests_fail) = r.table(t, "testing").map_or(
-        (d.required_pass_rate, d.skipped_tests_fail),
-        |s| {
-            r.known_keys(&s, &["required_pass_rate", "skipped_tests_fail"]);
-            (
-                r.number(&s, "required_pass_rate")
-                    .unwrap_or(d.required_pass_rate),
-                r.boolean(&s, "skipped_tests_fail")
-                    .unwrap_or(d.skipped_tests_fail),
-            )
-        },
-    );
+    let (required_pass_rate, skipped_tests_fail) =
+        r.table(t, "testing")
+            .map_or((d.required_pass_rate, d.skipped_tests_fail), |s| {
+                r.known_keys(&s, &["required_pass_rate", "skipped_tests_fail"]);
+                (
+                    r.number(&s, "required_pass_rate")
+                        .unwrap_or(d.required_pass_rate),
+                    r.boolean(&s, "skipped_tests_fail")
+                        .unwrap_or(d.skipped_tests_fail),
+                )
+            });
     let policy = Policy {
         bands,
         known_exploited_is_critical: r
@@ -359,7 +379,14 @@ fn read_layers(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<Layer> {
     for t in r.array_of_tables(root, "layers") {
         r.known_keys(
             &t,
-            &["name", "title", "responsible", "mechanism", "cadence", "on_critical"],
+            &[
+                "name",
+                "title",
+                "responsible",
+                "mechanism",
+                "cadence",
+                "on_critical",
+            ],
         );
         let Some((name, span)) = r.required_string(&t, "name") else {
             continue;
@@ -423,7 +450,9 @@ fn read_assets(r: &mut Reader<'_>, root: &Table<'_, '_>, layers: &[Layer]) -> Ve
         });
         let components = r.strings(&t, "components").unwrap_or_default();
         for (c, span) in &components {
-            if c.split_once('@').is_none_or(|(n, v)| n.is_empty() || v.is_empty()) {
+            if c.split_once('@')
+                .is_none_or(|(n, v)| n.is_empty() || v.is_empty())
+            {
                 r.error(
                     span.clone(),
                     "bad-component",

@@ -141,7 +141,12 @@ impl<'s> Reader<'s> {
     }
 
     /// A string parsed with `FromStr`; the parse error's message is reported at the value.
-    pub fn parsed<T: FromStr>(&mut self, table: &Table<'_, '_>, key: &str, code: &'static str) -> Option<T>
+    pub fn parsed<T: FromStr>(
+        &mut self,
+        table: &Table<'_, '_>,
+        key: &str,
+        code: &'static str,
+    ) -> Option<T>
     where
         T::Err: std::fmt::Display,
     {
@@ -302,7 +307,11 @@ impl<'s> Reader<'s> {
     }
 
     /// `[[key]]` entries; each becomes a table with path `key[i]`.
-    pub fn array_of_tables<'a, 'i>(&mut self, table: &Table<'a, 'i>, key: &str) -> Vec<Table<'a, 'i>> {
+    pub fn array_of_tables<'a, 'i>(
+        &mut self,
+        table: &Table<'a, 'i>,
+        key: &str,
+    ) -> Vec<Table<'a, 'i>> {
         let Some(v) = table.get(key) else {
             return Vec::new();
         };

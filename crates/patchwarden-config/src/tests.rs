@@ -43,7 +43,10 @@ asset = "rds"
     .expect("valid config");
     assert_eq!(cfg.policy.targets.critical, PolicyDuration::hours(24));
     assert_eq!(cfg.policy.targets.high, PolicyDuration::days(7));
-    assert_eq!(cfg.people[0].roles, [Role::IncidentCommander, Role::EngineeringLead]);
+    assert_eq!(
+        cfg.people[0].roles,
+        [Role::IncidentCommander, Role::EngineeringLead]
+    );
     assert_eq!(cfg.layers.len(), 4, "layers not given keep the defaults");
     assert_eq!(cfg.assets[0].components, ["postgresql@15.4"]);
     assert_eq!(cfg.tasks.len(), 1);
@@ -116,7 +119,10 @@ command = []
         "needs exactly one of `schedule` (cron) or `every` (interval), not both",
         "task `t` needs a `command`",
     ] {
-        assert!(p.iter().any(|l| l.contains(expected)), "{expected:?} not in {p:?}");
+        assert!(
+            p.iter().any(|l| l.contains(expected)),
+            "{expected:?} not in {p:?}"
+        );
     }
 }
 
@@ -124,7 +130,10 @@ command = []
 fn an_inconsistent_policy_is_explained() {
     let p = problems("[policy]\nretention_months = 6\n[policy.severity]\nhigh = 9.5\n");
     assert_eq!(p.len(), 2, "{p:?}");
-    assert!(p.iter().any(|l| l.contains("critical > high > medium > low")));
+    assert!(
+        p.iter()
+            .any(|l| l.contains("critical > high > medium > low"))
+    );
     assert!(p.iter().any(|l| l.contains("below the 12 months")));
 }
 

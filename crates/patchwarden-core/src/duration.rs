@@ -8,35 +8,88 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A whole number of seconds, written with a single unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A whole number of seconds, remembered in the unit it was written in, so the procedure's "48 hours"
+/// reads back as `48h`, not `2d`. Two durations are equal when they are equally long.
+#[derive(Debug, Clone, Copy)]
 pub struct PolicyDuration {
     seconds: u64,
+    unit: Unit,
 }
 
-const UNITS: [(&str, u64); 5] = [
-    ("w", 7 * 86_400),
-    ("d", 86_400),
-    ("h", 3_600),
-    ("m", 60),
-    ("s", 1),
-];
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Seconds,
+    Minutes,
+    Hours,
+    Days,
+    Weeks,
+}
+
+impl Unit {
+    const fn seconds(self) -> u64 {
+        match self {
+            Unit::Seconds => 1,
+            Unit::Minutes => 60,
+            Unit::Hours => 3_600,
+            Unit::Days => 86_400,
+            Unit::Weeks => 7 * 86_400,
+        }
+    }
+
+    const fn suffix(self) -> &'static str {
+        match self {
+            Unit::Seconds => "s",
+            Unit::Minutes => "m",
+            Unit::Hours => "h",
+            Unit::Days => "d",
+            Unit::Weeks => "w",
+        }
+    }
+}
+
+impl PartialEq for PolicyDuration {
+    fn eq(&self, other: &Self) -> bool {
+        self.seconds == other.seconds
+    }
+}
+impl Eq for PolicyDuration {}
+impl PartialOrd for PolicyDuration {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for PolicyDuration {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.seconds.cmp(&other.seconds)
+    }
+}
+impl std::hash::Hash for PolicyDuration {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.seconds.hash(state);
+    }
+}
 
 impl PolicyDuration {
+    const fn of(n: u64, unit: Unit) -> Self {
+        Self {
+            seconds: n * unit.seconds(),
+            unit,
+        }
+    }
     pub const fn from_secs(seconds: u64) -> Self {
-        Self { seconds }
+        Self::of(seconds, Unit::Seconds)
     }
     pub const fn minutes(n: u64) -> Self {
-        Self::from_secs(n * 60)
+        Self::of(n, Unit::Minutes)
     }
     pub const fn hours(n: u64) -> Self {
-        Self::from_secs(n * 3_600)
+        Self::of(n, Unit::Hours)
     }
     pub const fn days(n: u64) -> Self {
-        Self::from_secs(n * 86_400)
+        Self::of(n, Unit::Days)
     }
     pub const fn weeks(n: u64) -> Self {
-        Self::from_secs(n * 7 * 86_400)
+        Self::of(n, Unit::Weeks)
     }
     pub const fn as_secs(self) -> u64 {
         self.seconds
@@ -72,31 +125,30 @@ impl FromStr for PolicyDuration {
             return Err(err("no number"));
         }
         let n: u64 = number.parse().map_err(|_| err("number too large"))?;
-        let scale = match unit.trim() {
-            "w" | "week" | "weeks" => 7 * 86_400,
-            "d" | "day" | "days" => 86_400,
-            "h" | "hour" | "hours" => 3_600,
-            "m" | "min" | "mins" | "minute" | "minutes" => 60,
-            "s" | "sec" | "secs" | "second" | "seconds" => 1,
+        let unit = match unit.trim() {
+            "w" | "week" | "weeks" => Unit::Weeks,
+            "d" | "day" | "days" => Unit::Days,
+            "h" | "hour" | "hours" => Unit::Hours,
+            "m" | "min" | "mins" | "minute" | "minutes" => Unit::Minutes,
+            "s" | "sec" | "secs" | "second" | "seconds" => Unit::Seconds,
             _ => return Err(err("unknown unit")),
         };
-        n.checked_mul(scale)
+        n.checked_mul(unit.seconds())
             .filter(|s| i64::try_from(*s).is_ok())
-            .map(PolicyDuration::from_secs)
+            .map(|seconds| PolicyDuration { seconds, unit })
             .ok_or_else(|| err("too large"))
     }
 }
 
 impl fmt::Display for PolicyDuration {
-    /// The largest unit that divides the duration exactly, so `172800` seconds reads `48h`... unless it is
-    /// whole days: `2d`. Zero is `0s`.
+    /// In the unit it was written in: `48h` stays `48h`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (unit, scale) = UNITS
-            .iter()
-            .find(|(_, scale)| self.seconds.is_multiple_of(*scale) && self.seconds != 0)
-            .copied()
-            .unwrap_or(("s", 1));
-        write!(f, "{}{unit}", self.seconds / scale)
+        write!(
+            f,
+            "{}{}",
+            self.seconds / self.unit.seconds(),
+            self.unit.suffix()
+        )
     }
 }
 
@@ -148,16 +200,16 @@ mod tests {
     }
 
     #[test]
-    fn displays_in_the_largest_exact_unit_and_round_trips() {
-        for (d, s) in [
-            (PolicyDuration::hours(48), "2d"),
-            (PolicyDuration::hours(36), "36h"),
-            (PolicyDuration::days(14), "2w"),
-            (PolicyDuration::minutes(90), "90m"),
-            (PolicyDuration::from_secs(0), "0s"),
-        ] {
-            assert_eq!(d.to_string(), s);
-            assert_eq!(s.parse(), Ok(d));
+    fn displays_in_the_unit_it_was_written_in_and_compares_by_length() {
+        for text in ["48h", "2d", "7d", "1w", "90m", "0s"] {
+            let d: PolicyDuration = text.parse().expect("valid");
+            assert_eq!(d.to_string(), text);
         }
+        assert_eq!(
+            "2 days".parse::<PolicyDuration>().map(|d| d.to_string()),
+            Ok("2d".into())
+        );
+        assert_eq!(PolicyDuration::hours(48), PolicyDuration::days(2));
+        assert!(PolicyDuration::days(7) < PolicyDuration::weeks(2));
     }
 }
