@@ -35,6 +35,17 @@
 //! no surrounding whitespace. Not-defined values (`X`, `ND`) are accepted and
 //! dropped: the canonical form ([`Display`](fmt::Display)) lists the defined
 //! metrics in specification order. Nothing here panics or does IO.
+//!
+//! Where this crate deliberately differs from the reference implementation:
+//!
+//! - v3 temporal and environmental scores are `None` unless the vector
+//!   defines a metric of that group (as for v2). The reference always
+//!   computes them; its v3.1 environmental score without environmental
+//!   metrics can even differ from the base score (the v3.1 ModifiedImpact
+//!   formula is not the base Impact formula), which is not a meaningful score.
+//! - `CVSS:2.0/` before a v2 vector is accepted (and dropped).
+//! - v4 canonical strings list metrics in the specification's order (base,
+//!   threat, environmental, supplemental), the reference puts threat last.
 
 use core::fmt;
 use core::str::FromStr;
@@ -50,7 +61,6 @@ pub use error::{CvssParseError, ErrorKind};
 
 /// A CVSS specification version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[allow(non_camel_case_types)]
 pub enum Version {
     /// CVSS v2.0.
     V2_0,

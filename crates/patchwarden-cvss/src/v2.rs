@@ -234,8 +234,12 @@ impl Vector {
             .round_half_up_tenths()
     }
 
-    pub(crate) fn tenths(&self) -> (i64, Option<i64>, Option<i64>) {
-        let base = self.base_equation(self.impact()).max(0);
+    fn base_tenths(&self) -> i64 {
+        self.base_equation(self.impact()).max(0)
+    }
+
+    fn tenths(&self) -> (i64, Option<i64>, Option<i64>) {
+        let base = self.base_tenths();
         let temporal = self
             .any_defined(&TEMPORAL)
             .then(|| self.temporal_equation(base).max(0));
@@ -269,7 +273,7 @@ impl Vector {
     /// NVD's v2 severity bands for the base score: 0.0–3.9 low, 4.0–6.9
     /// medium, 7.0–10.0 high (v2 has no "none" nor "critical").
     pub fn severity(&self) -> Rating {
-        match self.tenths().0 {
+        match self.base_tenths() {
             ..=39 => Rating::Low,
             40..=69 => Rating::Medium,
             _ => Rating::High,

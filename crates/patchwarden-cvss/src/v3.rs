@@ -378,7 +378,7 @@ impl Vector {
         })
     }
 
-    pub(crate) fn tenths(&self) -> (i64, Option<i64>, Option<i64>) {
+    fn tenths(&self) -> (i64, Option<i64>, Option<i64>) {
         let base = self.base_tenths();
         // Section 7.2: `Roundup(BaseScore × ExploitCodeMaturity × RemediationLevel × ReportConfidence)`.
         let temporal = self

@@ -31,9 +31,20 @@ use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
 const SEED: u64 = 0x00C0_FFEE_2024;
-/// Random vectors per version (on top of the exhaustive v2/v3 base sets).
+/// Random vectors per version (on top of the exhaustive v2/v3 base sets);
+/// `PATCHWARDEN_CVSS_DIFF_VECTORS` raises it for a deeper local run (and
+/// `PATCHWARDEN_CVSS_DIFF_SEED` changes the seed).
 const RANDOM_PER_VERSION: usize = 3000;
 const MUTATIONS: usize = 3000;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .unwrap_or_else(|_| panic!("${name} must be a number, not {value:?}")),
+        Err(_) => default,
+    }
+}
 
 type Spec = &'static [(&'static str, &'static [&'static str])];
 
@@ -475,7 +486,12 @@ fn compare(
 
 #[test]
 fn scores_match_the_reference_implementation() {
-    let mut rng = StdRng::seed_from_u64(SEED);
+    let seed = env_number("PATCHWARDEN_CVSS_DIFF_SEED", SEED);
+    let per_version = env_number("PATCHWARDEN_CVSS_DIFF_VECTORS", RANDOM_PER_VERSION as u64);
+    let per_version = usize::try_from(per_version)
+        .expect("vector count")
+        .max(RANDOM_PER_VERSION);
+    let mut rng = StdRng::seed_from_u64(seed);
     let mut vectors: Vec<String> = Vec::new();
 
     // Exhaustive base metrics for v2, v3.0 and v3.1.
@@ -483,7 +499,7 @@ fn scores_match_the_reference_implementation() {
     vectors.extend(all_base_vectors(Some("CVSS:3.0"), V3_BASE));
     vectors.extend(all_base_vectors(Some("CVSS:3.1"), V3_BASE));
     // Random vectors with random subsets of the optional groups.
-    for _ in 0..RANDOM_PER_VERSION {
+    for _ in 0..per_version {
         vectors.push(random_vector(
             &mut rng,
             None,
@@ -511,7 +527,8 @@ fn scores_match_the_reference_implementation() {
     }
     let valid_count = vectors.len();
     // Mutations of the valid ones.
-    for _ in 0..MUTATIONS {
+    let mutations = MUTATIONS.max(per_version);
+    for _ in 0..mutations {
         let original = vectors[rng.random_range(0..valid_count)].clone();
         vectors.push(mutate(&mut rng, &original));
     }
@@ -570,7 +587,7 @@ fn scores_match_the_reference_implementation() {
     }
 
     eprintln!(
-        "differential: {} vectors, accepted per version {accepted:?}, rejected by both {both_reject}, \
+        "differential (seed {seed:#x}): {} vectors, accepted per version {accepted:?}, rejected by both {both_reject}, \
          CVSS:2.0-prefix deviations {deviations}, mismatches {}",
         vectors.len(),
         mismatches.len()
@@ -583,7 +600,7 @@ fn scores_match_the_reference_implementation() {
         );
     }
     assert!(
-        both_reject >= MUTATIONS / 3,
+        both_reject >= mutations / 3,
         "only {both_reject} invalid vectors compared"
     );
     assert!(
