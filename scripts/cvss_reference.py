@@ -59,6 +59,8 @@ def main():
     except ImportError as e:
         sys.stderr.write(
             "cannot import the reference package `cvss` (%s); install it with:\n"
+            "  scripts/install-references\n"
+            "or\n"
             "  python3 -m venv .venv && .venv/bin/pip install cvss==3.4\n" % e
         )
         return 3

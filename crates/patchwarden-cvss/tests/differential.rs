@@ -154,7 +154,8 @@ fn python() -> PathBuf {
 }
 
 const INSTALL_HINT: &str = "the differential test needs the reference implementation, Python `cvss` 3.4. \
-     From the workspace root: `python3 -m venv .venv && .venv/bin/pip install cvss==3.4` \
+     From the workspace root: `scripts/install-references`, or \
+     `python3 -m venv .venv && .venv/bin/pip install cvss==3.4` \
      (or point $PATCHWARDEN_PYTHON at an interpreter that has it)";
 
 fn script() -> PathBuf {
