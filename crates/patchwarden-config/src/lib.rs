@@ -37,6 +37,32 @@ pub struct Config {
     pub layers: Vec<Layer>,
     pub assets: Vec<Asset>,
     pub tasks: Vec<TaskSpec>,
+    pub advisories: AdvisorySettings,
+}
+
+/// Where `db sync` downloads advisory data from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AdvisorySettings {
+    /// OSV ecosystems whose `all.zip` to download, as OSV spells them.
+    pub ecosystems: Vec<String>,
+    /// Base URL of the OSV bucket: `<base>/<ECOSYSTEM>/all.zip`.
+    pub osv_base_url: String,
+    /// The CISA KEV catalog (JSON feed); None: not synced.
+    pub kev_url: Option<String>,
+}
+
+pub const OSV_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+pub const KEV_URL: &str =
+    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+
+impl Default for AdvisorySettings {
+    fn default() -> Self {
+        Self {
+            ecosystems: vec!["PyPI".into(), "npm".into()],
+            osv_base_url: OSV_BASE_URL.into(),
+            kev_url: Some(KEV_URL.into()),
+        }
+    }
 }
 
 impl Default for Config {
@@ -105,6 +131,7 @@ impl Default for Config {
                 ),
             ],
             assets: Vec::new(),
+            advisories: AdvisorySettings::default(),
             tasks: vec![
                 task(
                     "process_data_governance",
@@ -177,6 +204,7 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
         root,
         &[
             "database_url",
+            "advisories",
             "policy",
             "people",
             "layers",
@@ -214,14 +242,52 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
     } else {
         defaults.tasks
     };
+    let advisories = match r.table(root, "advisories") {
+        Some(t) => read_advisories(r, &t),
+        None => defaults.advisories,
+    };
     Config {
         database_url,
+        advisories,
         policy,
         people,
         layers,
         assets,
         tasks,
     }
+}
+
+fn read_advisories(r: &mut Reader<'_>, t: &Table<'_, '_>) -> AdvisorySettings {
+    r.known_keys(t, &["ecosystems", "osv_base_url", "kev_url", "kev"]);
+    let d = AdvisorySettings::default();
+    let url = |r: &mut Reader<'_>, key: &str| {
+        r.string(t, key).and_then(|(url, span)| {
+            if url.starts_with("https://") || url.starts_with("http://") {
+                Some(url.trim_end_matches('/').to_owned())
+            } else {
+                r.error(span, "bad-url", format!("`advisories.{key}` must be an http:// or https:// URL"));
+                None
+            }
+        })
+    };
+    let ecosystems = r.strings(t, "ecosystems").map_or(d.ecosystems, |list| {
+        list.into_iter()
+            .filter(|(name, span)| {
+                let ok = !name.is_empty() && !name.contains('/') && !name.contains("..");
+                if !ok {
+                    r.error(span.clone(), "bad-ecosystem", format!("\"{name}\" is not an OSV ecosystem name"));
+                }
+                ok
+            })
+            .map(|(name, _)| name)
+            .collect()
+    });
+    let osv_base_url = url(r, "osv_base_url").unwrap_or(d.osv_base_url);
+    let kev_url = match r.boolean(t, "kev") {
+        Some(false) => None,
+        _ => url(r, "kev_url").or(d.kev_url),
+    };
+    AdvisorySettings { ecosystems, osv_base_url, kev_url }
 }
 
 fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {

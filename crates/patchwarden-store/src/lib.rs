@@ -5,6 +5,7 @@
 //! expands a body once per backend so each gets its own typed pool and transaction. Rows are mapped to the
 //! core's types here, and sqlx errors to [`StoreError`], so nothing above this crate names a backend.
 
+mod advisories;
 mod audit;
 mod estate;
 
@@ -18,6 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use advisories::{AdvisorySource, Candidate, EcosystemCount, KevRow, NewAdvisory};
 pub use audit::AuditVerification;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
 

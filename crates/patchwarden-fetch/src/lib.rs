@@ -1,0 +1,139 @@
+//! Downloads: one conditional HTTP GET at a time, so an unchanged source costs one request and no body.
+//!
+//! The caller keeps the `ETag` and `Last-Modified` of the last download and passes them back; a `304 Not
+//! Modified` answer is [`Fetched::NotModified`]. Bodies are read under a size limit, with progress
+//! reported as they arrive.
+
+use std::io::Read;
+use std::time::Duration;
+
+/// What the caller remembers from the last successful download.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fetched {
+    /// The server says the resource has not changed since the validators were taken.
+    NotModified,
+    /// A new body, with the validators to send next time.
+    Body {
+        bytes: Vec<u8>,
+        validators: Validators,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("GET {url}: the server answered {status}")]
+    Status { url: String, status: u16 },
+    #[error("GET {url}: {message}")]
+    Transport { url: String, message: String },
+    #[error("GET {url}: the body is larger than {limit} bytes; refusing it")]
+    TooLarge { url: String, limit: u64 },
+}
+
+/// A reusable HTTP client.
+#[derive(Debug, Clone)]
+pub struct Client {
+    agent: ureq::Agent,
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Client {
+    pub fn new() -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_recv_body(Some(Duration::from_secs(600)))
+            .user_agent(concat!("patchwarden/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Self {
+            agent: config.into(),
+        }
+    }
+
+    /// GETs `url`, conditionally on `validators`, reading at most `limit` bytes of body.
+    /// `progress(read, total)` is called as the body arrives (`total` from Content-Length, if sent).
+    pub fn get(
+        &self,
+        url: &str,
+        validators: &Validators,
+        limit: u64,
+        progress: &dyn Fn(u64, Option<u64>),
+    ) -> Result<Fetched, FetchError> {
+        let transport = |e: ureq::Error| FetchError::Transport {
+            url: url.to_owned(),
+            message: e.to_string(),
+        };
+        let mut request = self.agent.get(url);
+        if let Some(etag) = &validators.etag {
+            request = request.header("If-None-Match", etag);
+        }
+        if let Some(last_modified) = &validators.last_modified {
+            request = request.header("If-Modified-Since", last_modified);
+        }
+        let mut response = request.call().map_err(transport)?;
+        let status = response.status().as_u16();
+        tracing::debug!(url, status, "fetched");
+        if status == 304 {
+            return Ok(Fetched::NotModified);
+        }
+        if !(200..300).contains(&status) {
+            return Err(FetchError::Status {
+                url: url.to_owned(),
+                status,
+            });
+        }
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let validators = Validators {
+            etag: header("etag"),
+            last_modified: header("last-modified"),
+        };
+        let total = header("content-length").and_then(|v| v.parse::<u64>().ok());
+        if total.is_some_and(|t| t > limit) {
+            return Err(FetchError::TooLarge {
+                url: url.to_owned(),
+                limit,
+            });
+        }
+        let mut reader = response
+            .body_mut()
+            .with_config()
+            .limit(limit.saturating_add(1))
+            .reader();
+        let mut bytes = Vec::with_capacity(total.unwrap_or(0).min(limit) as usize);
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| FetchError::Transport {
+                url: url.to_owned(),
+                message: e.to_string(),
+            })?;
+            if n == 0 {
+                break;
+            }
+            bytes.extend_from_slice(&buf[..n]);
+            if bytes.len() as u64 > limit {
+                return Err(FetchError::TooLarge {
+                    url: url.to_owned(),
+                    limit,
+                });
+            }
+            progress(bytes.len() as u64, total);
+        }
+        Ok(Fetched::Body { bytes, validators })
+    }
+}
