@@ -100,7 +100,11 @@ impl Store {
     }
 
     pub async fn advisory_source(&self, name: &str) -> Result<Option<AdvisorySource>> {
-        Ok(self.advisory_sources().await?.into_iter().find(|s| s.name == name))
+        Ok(self
+            .advisory_sources()
+            .await?
+            .into_iter()
+            .find(|s| s.name == name))
     }
 
     pub async fn advisory_sources(&self) -> Result<Vec<AdvisorySource>> {
@@ -130,7 +134,11 @@ impl Store {
     }
 
     /// Records that a source was checked and found unchanged (no import, no audit event).
-    pub async fn touch_advisory_source(&self, source: &AdvisorySource, at: DateTime<Utc>) -> Result<()> {
+    pub async fn touch_advisory_source(
+        &self,
+        source: &AdvisorySource,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         on_backend!(self, pool => {
             upsert_source!(pool, source, at);
             Ok(())

@@ -8,6 +8,7 @@
 mod advisories;
 mod audit;
 mod estate;
+mod findings;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -22,6 +23,7 @@ use sqlx::sqlite::{
 pub use advisories::{AdvisorySource, Candidate, EcosystemCount, KevRow, NewAdvisory};
 pub use audit::AuditVerification;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
+pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

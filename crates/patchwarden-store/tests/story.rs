@@ -384,3 +384,119 @@ async fn concurrent_appends_keep_one_unbroken_chain() {
     })
     .await;
 }
+
+fn observation(
+    vulnerability: &str,
+    package: &str,
+    severity: Option<patchwarden_core::Severity>,
+) -> patchwarden_store::Observation {
+    patchwarden_store::Observation {
+        vulnerability: vulnerability.into(),
+        ecosystem: "PyPI".into(),
+        package: package.into(),
+        version: "1.0".into(),
+        advisory_ids: vec![format!("PYSEC-{vulnerability}")],
+        aliases: vec![vulnerability.into()],
+        severity,
+        cvss_score: None,
+        kev: false,
+        fixed_versions: vec!["1.1".into()],
+        source: "poetry.lock:12".into(),
+        summary: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finding_keeps_its_first_detection_across_scans() {
+    use patchwarden_core::Severity;
+    use patchwarden_store::NewScan;
+    on_every_backend(|store, _| async move {
+        let targets = patchwarden_core::policy::RemediationTargets::default();
+        let scan = |minute| NewScan {
+            asset: "api".into(),
+            started_at: at(minute),
+            targets: vec!["poetry.lock".into()],
+            packages: 80,
+            unevaluated: 0,
+        };
+        let first = store
+            .record_scan(
+                &scan(0),
+                &[
+                    observation("CVE-1", "django", Some(Severity::High)),
+                    observation("CVE-2", "jinja2", None),
+                ],
+                &targets,
+                "system",
+            )
+            .await
+            .expect("scan 1");
+        assert_eq!(first.new, 2);
+        assert_eq!(
+            first.findings[0].due_at,
+            Some(at(0) + chrono::TimeDelta::days(7))
+        );
+        assert_eq!(
+            first.findings[1].due_at, None,
+            "unknown severity has no due date"
+        );
+
+        // Seen again, now critical: the clock runs from the first detection.
+        let second = store
+            .record_scan(
+                &scan(30),
+                &[observation("CVE-1", "django", Some(Severity::Critical))],
+                &targets,
+                "system",
+            )
+            .await
+            .expect("scan 2");
+        assert_eq!(second.new, 0);
+        assert_eq!(second.findings[0].detected_at, at(0));
+        assert_eq!(
+            second.findings[0].due_at,
+            Some(at(0) + chrono::TimeDelta::hours(48))
+        );
+        assert_eq!(second.gone.len(), 1);
+        assert_eq!(second.gone[0].observation.package, "jinja2");
+        assert_eq!(second.gone[0].not_detected_since, Some(second.scan_id));
+
+        let open = store.findings(Some("api"), true).await.expect("findings");
+        assert_eq!(open.len(), 1);
+        let all = store.findings(None, false).await.expect("findings");
+        assert_eq!(all.len(), 2);
+
+        // It comes back: open again, first detection kept.
+        let third = store
+            .record_scan(
+                &scan(45),
+                &[
+                    observation("CVE-1", "django", Some(Severity::Critical)),
+                    observation("CVE-2", "jinja2", None),
+                ],
+                &targets,
+                "system",
+            )
+            .await
+            .expect("scan 3");
+        assert_eq!(third.new, 0);
+        assert_eq!(third.findings[1].detected_at, at(0));
+        assert_eq!(
+            store
+                .findings(Some("api"), true)
+                .await
+                .expect("findings")
+                .len(),
+            2
+        );
+        let events = store.audit_events(0, 100).await.expect("events");
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.action == "scan.recorded")
+                .count(),
+            3
+        );
+    })
+    .await;
+}

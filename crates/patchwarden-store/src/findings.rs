@@ -1,0 +1,275 @@
+//! Scans and findings: recording what a scan saw for an asset, keeping each finding's first detection
+//! (the remediation clock does not restart) and marking what a scan no longer sees.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use patchwarden_core::policy::RemediationTargets;
+use patchwarden_core::{EventDraft, Severity};
+use sqlx::Row;
+
+use crate::audit::append_in_tx;
+use crate::{Result, Store, StoreError, on_backend};
+
+/// What one scan saw: a vulnerability in a package of the asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    /// The alias group's id.
+    pub vulnerability: String,
+    pub ecosystem: String,
+    pub package: String,
+    pub version: String,
+    pub advisory_ids: Vec<String>,
+    pub aliases: Vec<String>,
+    /// None: no severity is known.
+    pub severity: Option<Severity>,
+    pub cvss_score: Option<f64>,
+    pub kev: bool,
+    pub fixed_versions: Vec<String>,
+    pub source: String,
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewScan {
+    pub asset: String,
+    pub started_at: DateTime<Utc>,
+    pub targets: Vec<String>,
+    pub packages: i64,
+    pub unevaluated: i64,
+}
+
+/// A finding as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub asset: String,
+    pub observation: Observation,
+    pub detected_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub first_scan: i64,
+    pub last_seen_scan: i64,
+    pub last_seen_at: DateTime<Utc>,
+    /// The first scan that no longer saw it.
+    pub not_detected_since: Option<i64>,
+}
+
+/// What recording a scan did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedScan {
+    pub scan_id: i64,
+    /// The findings this scan saw, as now stored (first detection kept).
+    pub findings: Vec<StoredFinding>,
+    pub new: usize,
+    /// Findings of the asset this scan no longer saw.
+    pub gone: Vec<StoredFinding>,
+}
+
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
+}
+
+fn list(text: &str, column: &str) -> Result<Vec<String>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("findings.{column}: {e}")))
+}
+
+fn severity_text(s: Option<Severity>) -> &'static str {
+    s.map_or("unknown", Severity::as_str)
+}
+
+fn key(o: &Observation) -> (String, String, String) {
+    (
+        o.vulnerability.clone(),
+        o.ecosystem.clone(),
+        o.package.clone(),
+    )
+}
+
+const SELECT: &str = "SELECT id, asset, vulnerability, ecosystem, package, version, advisory_ids, aliases, \
+    severity, cvss_score, kev, fixed_versions, source, summary, detected_at, due_at, first_scan, \
+    last_seen_scan, last_seen_at, not_detected_since FROM findings";
+
+macro_rules! finding_from_row {
+    ($r:expr) => {{
+        let r = $r;
+        let severity: String = r.try_get("severity")?;
+        StoredFinding {
+            id: r.try_get("id")?,
+            asset: r.try_get("asset")?,
+            observation: Observation {
+                vulnerability: r.try_get("vulnerability")?,
+                ecosystem: r.try_get("ecosystem")?,
+                package: r.try_get("package")?,
+                version: r.try_get("version")?,
+                advisory_ids: list(r.try_get("advisory_ids")?, "advisory_ids")?,
+                aliases: list(r.try_get("aliases")?, "aliases")?,
+                severity: severity.parse().ok(),
+                cvss_score: r.try_get("cvss_score")?,
+                kev: r.try_get("kev")?,
+                fixed_versions: list(r.try_get("fixed_versions")?, "fixed_versions")?,
+                source: r.try_get("source")?,
+                summary: r.try_get("summary")?,
+            },
+            detected_at: r.try_get("detected_at")?,
+            due_at: r.try_get("due_at")?,
+            first_scan: r.try_get("first_scan")?,
+            last_seen_scan: r.try_get("last_seen_scan")?,
+            last_seen_at: r.try_get("last_seen_at")?,
+            not_detected_since: r.try_get("not_detected_since")?,
+        }
+    }};
+}
+
+impl Store {
+    /// Findings, optionally of one asset, optionally only those the last scan still saw.
+    pub async fn findings(
+        &self,
+        asset: Option<&str>,
+        open_only: bool,
+    ) -> Result<Vec<StoredFinding>> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query(&format!(
+                "{SELECT} WHERE (CAST($1 AS TEXT) IS NULL OR asset = $1) AND (NOT $2 OR not_detected_since IS NULL) \
+                 ORDER BY asset, id"
+            ))
+            .bind(asset)
+            .bind(open_only)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(finding_from_row!(r));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records a scan of one asset and what it saw, in one transaction with one audit event: new
+    /// findings get `detected_at` = the scan's start; findings seen before keep theirs (their due date
+    /// follows the current severity from that first detection); findings of the asset it no longer sees
+    /// are marked `not_detected_since` this scan.
+    pub async fn record_scan(
+        &self,
+        scan: &NewScan,
+        observations: &[Observation],
+        targets: &RemediationTargets,
+        actor: &str,
+    ) -> Result<RecordedScan> {
+        let due = |severity: Option<Severity>, detected: DateTime<Utc>| {
+            severity.map(|s| detected + targets.for_severity(s).to_chrono())
+        };
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let scan_id: i64 = sqlx::query(
+                "INSERT INTO scans (asset, started_at, targets, packages, findings, unevaluated) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(&scan.asset)
+            .bind(scan.started_at)
+            .bind(json_list(&scan.targets))
+            .bind(scan.packages)
+            .bind(observations.len() as i64)
+            .bind(scan.unevaluated)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+
+            let rows = sqlx::query(&format!("{SELECT} WHERE asset = $1"))
+                .bind(&scan.asset)
+                .fetch_all(&mut *tx)
+                .await?;
+            let mut existing = HashMap::new();
+            for r in &rows {
+                let f = finding_from_row!(r);
+                existing.insert(key(&f.observation), f);
+            }
+
+            let mut seen = Vec::with_capacity(observations.len());
+            let mut new = 0;
+            for o in observations {
+                let previous = existing.remove(&key(o));
+                let (detected_at, first_scan) = previous
+                    .as_ref()
+                    .map_or((scan.started_at, scan_id), |p| (p.detected_at, p.first_scan));
+                new += usize::from(previous.is_none());
+                let due_at = due(o.severity, detected_at);
+                let id: i64 = sqlx::query(
+                    "INSERT INTO findings (asset, vulnerability, ecosystem, package, version, advisory_ids, aliases, \
+                     severity, cvss_score, kev, fixed_versions, source, summary, detected_at, due_at, first_scan, \
+                     last_seen_scan, last_seen_at, not_detected_since) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, NULL) \
+                     ON CONFLICT (asset, vulnerability, ecosystem, package) DO UPDATE SET version = $5, \
+                     advisory_ids = $6, aliases = $7, severity = $8, cvss_score = $9, kev = $10, fixed_versions = $11, \
+                     source = $12, summary = $13, due_at = $15, last_seen_scan = $17, last_seen_at = $18, \
+                     not_detected_since = NULL RETURNING id",
+                )
+                .bind(&scan.asset)
+                .bind(&o.vulnerability)
+                .bind(&o.ecosystem)
+                .bind(&o.package)
+                .bind(&o.version)
+                .bind(json_list(&o.advisory_ids))
+                .bind(json_list(&o.aliases))
+                .bind(severity_text(o.severity))
+                .bind(o.cvss_score)
+                .bind(o.kev)
+                .bind(json_list(&o.fixed_versions))
+                .bind(&o.source)
+                .bind(&o.summary)
+                .bind(detected_at)
+                .bind(due_at)
+                .bind(first_scan)
+                .bind(scan_id)
+                .bind(scan.started_at)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("id")?;
+                seen.push(StoredFinding {
+                    id,
+                    asset: scan.asset.clone(),
+                    observation: o.clone(),
+                    detected_at,
+                    due_at,
+                    first_scan,
+                    last_seen_scan: scan_id,
+                    last_seen_at: scan.started_at,
+                    not_detected_since: None,
+                });
+            }
+
+            let mut gone = Vec::new();
+            for (_, mut f) in existing {
+                if f.not_detected_since.is_some() {
+                    continue;
+                }
+                sqlx::query("UPDATE findings SET not_detected_since = $1 WHERE id = $2")
+                    .bind(scan_id)
+                    .bind(f.id)
+                    .execute(&mut *tx)
+                    .await?;
+                f.not_detected_since = Some(scan_id);
+                gone.push(f);
+            }
+            gone.sort_by_key(|f| f.id);
+
+            let details = serde_json::json!({
+                "scan": scan_id,
+                "asset": scan.asset,
+                "targets": scan.targets,
+                "packages": scan.packages,
+                "findings": observations.len(),
+                "new": seen.iter().filter(|f| f.first_scan == scan_id).map(|f| format!("{} {}@{}", f.observation.vulnerability, f.observation.package, f.observation.version)).collect::<Vec<_>>(),
+                "no_longer_detected": gone.iter().map(|f| format!("{} {}", f.observation.vulnerability, f.observation.package)).collect::<Vec<_>>(),
+            });
+            append_in_tx!(tx, EventDraft::new(
+                scan.started_at,
+                actor,
+                "scan.recorded",
+                format!("asset:{}", scan.asset),
+                details.to_string(),
+            ));
+            tx.commit().await?;
+            Ok(RecordedScan { scan_id, findings: seen, new, gone })
+        })
+    }
+}
