@@ -38,6 +38,19 @@ pub struct Config {
     pub assets: Vec<Asset>,
     pub tasks: Vec<TaskSpec>,
     pub advisories: AdvisorySettings,
+    pub ignore: Vec<IgnoreRule>,
+}
+
+/// A vulnerability the team has decided not to report, with a reason and (usually) an expiry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IgnoreRule {
+    /// An advisory id or alias (CVE, GHSA, PYSEC …).
+    pub id: String,
+    pub reason: String,
+    /// The last day the rule applies (inclusive); after it the finding is reported again.
+    pub until: Option<chrono::NaiveDate>,
+    /// Only for this package (as the lockfile names it).
+    pub package: Option<String>,
 }
 
 /// Where `db sync` downloads advisory data from.
@@ -132,6 +145,7 @@ impl Default for Config {
             ],
             assets: Vec::new(),
             advisories: AdvisorySettings::default(),
+            ignore: Vec::new(),
             tasks: vec![
                 task(
                     "process_data_governance",
@@ -205,6 +219,7 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
         &[
             "database_url",
             "advisories",
+            "ignore",
             "policy",
             "people",
             "layers",
@@ -246,15 +261,57 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
         Some(t) => read_advisories(r, &t),
         None => defaults.advisories,
     };
+    let ignore = read_ignores(r, root);
     Config {
         database_url,
         advisories,
+        ignore,
         policy,
         people,
         layers,
         assets,
         tasks,
     }
+}
+
+fn read_ignores(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<IgnoreRule> {
+    let mut out = Vec::new();
+    for t in r.array_of_tables(root, "ignore") {
+        r.known_keys(&t, &["id", "reason", "until", "package"]);
+        let id = r.required_string(&t, "id");
+        let reason = r.required_string(&t, "reason");
+        let until =
+            r.string(&t, "until")
+                .and_then(|(text, span)| {
+                    match chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+                        Ok(date) => Some(date),
+                        Err(_) => {
+                            r.error(
+                                span,
+                                "bad-date",
+                                format!("`{}.until` \"{text}\" is not a date (YYYY-MM-DD)", t.path),
+                            );
+                            None
+                        }
+                    }
+                });
+        if let (Some((id, _)), Some((reason, span))) = (id, reason) {
+            if reason.trim().is_empty() {
+                r.error(
+                    span,
+                    "missing-reason",
+                    format!("ignoring {id} needs a reason"),
+                );
+            }
+            out.push(IgnoreRule {
+                id,
+                reason,
+                until,
+                package: r.string(&t, "package").map(|s| s.0),
+            });
+        }
+    }
+    out
 }
 
 fn read_advisories(r: &mut Reader<'_>, t: &Table<'_, '_>) -> AdvisorySettings {
@@ -265,7 +322,11 @@ fn read_advisories(r: &mut Reader<'_>, t: &Table<'_, '_>) -> AdvisorySettings {
             if url.starts_with("https://") || url.starts_with("http://") {
                 Some(url.trim_end_matches('/').to_owned())
             } else {
-                r.error(span, "bad-url", format!("`advisories.{key}` must be an http:// or https:// URL"));
+                r.error(
+                    span,
+                    "bad-url",
+                    format!("`advisories.{key}` must be an http:// or https:// URL"),
+                );
                 None
             }
         })
@@ -275,7 +336,11 @@ fn read_advisories(r: &mut Reader<'_>, t: &Table<'_, '_>) -> AdvisorySettings {
             .filter(|(name, span)| {
                 let ok = !name.is_empty() && !name.contains('/') && !name.contains("..");
                 if !ok {
-                    r.error(span.clone(), "bad-ecosystem", format!("\"{name}\" is not an OSV ecosystem name"));
+                    r.error(
+                        span.clone(),
+                        "bad-ecosystem",
+                        format!("\"{name}\" is not an OSV ecosystem name"),
+                    );
                 }
                 ok
             })
@@ -287,7 +352,11 @@ fn read_advisories(r: &mut Reader<'_>, t: &Table<'_, '_>) -> AdvisorySettings {
         Some(false) => None,
         _ => url(r, "kev_url").or(d.kev_url),
     };
-    AdvisorySettings { ecosystems, osv_base_url, kev_url }
+    AdvisorySettings {
+        ecosystems,
+        osv_base_url,
+        kev_url,
+    }
 }
 
 fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {

@@ -76,7 +76,7 @@ command = ["sync"]
     assert_eq!(
         problems(src),
         [
-            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, policy, people, layers, assets, tasks) [unknown-key]",
+            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks) [unknown-key]",
             "patchwarden.toml:3:16: `policy.scan_cadence`: invalid duration \"daily\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:5:12: `policy.targets.critical`: invalid duration \"two days\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:6:8: `policy.targets.high` must be a string, found an integer [wrong-type]",
@@ -145,4 +145,24 @@ fn a_bad_database_url_and_component_are_refused() {
     assert_eq!(p.len(), 2, "{p:?}");
     assert!(p[0].contains("[bad-database-url]"));
     assert!(p[1].contains("must be written name@version"));
+}
+
+#[test]
+fn ignore_rules_need_a_reason_and_a_real_date() {
+    let cfg = parse(
+        "[[ignore]]\nid = \"GHSA-1\"\nreason = \"not reachable\"\nuntil = \"2026-12-31\"\npackage = \"pyyaml\"\n",
+        "x.toml",
+    )
+    .expect("valid");
+    assert_eq!(
+        cfg.ignore[0].until,
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 31)
+    );
+    let p = problems(
+        "[[ignore]]\nid = \"GHSA-1\"\nreason = \" \"\nuntil = \"31/12/2026\"\n[[ignore]]\nreason = \"x\"\n",
+    );
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert!(p[0].contains("ignoring GHSA-1 needs a reason"), "{p:?}");
+    assert!(p[1].contains("is not a date (YYYY-MM-DD)"), "{p:?}");
+    assert!(p[2].contains("`ignore[1].id` is required"), "{p:?}");
 }
