@@ -2,6 +2,12 @@
 //! data dir or PostgreSQL), keep the people and assets in them in line with `patchwarden.toml`, and answer
 //! who is acting and what time it is, both of which are inputs, never read here from the environment.
 
+pub mod advisories;
+pub mod inventory;
+pub mod scan;
+pub mod sources;
+pub mod sync;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -25,6 +31,12 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Actor(#[from] ActorError),
+    #[error(transparent)]
+    Import(Box<advisories::ImportError>),
+    #[error("{0}")]
+    Fetch(String),
+    #[error(transparent)]
+    Inventory(Box<inventory::InventoryError>),
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

@@ -113,6 +113,24 @@ Examples:
         format: Format,
     },
 
+    /// Scan lockfiles, SBOMs and OS package databases for known vulnerabilities
+    #[command(after_help = "\
+Examples:
+  patchwarden scan                                  the current directory, recursively
+  patchwarden scan poetry.lock package-lock.json
+  patchwarden scan --asset api --fail-on high      exit 1 if anything high or critical is found
+  patchwarden scan --format sarif > results.sarif   for GitHub code scanning
+  patchwarden scan --no-record --format json        look without recording
+
+Directories are walked honouring .gitignore and skipping .git, node_modules, target and virtualenvs.
+Findings are recorded for the asset (--asset, else the configured asset whose scan paths contain the
+path, else the directory's name); a finding seen again keeps its first detection date.")]
+    Scan(ScanArgs),
+
+    /// Import, sync and inspect the advisory database (OSV, CISA KEV)
+    #[command(subcommand)]
+    Db(DbCommand),
+
     /// Read and verify the tamper-evident audit log
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -183,4 +201,79 @@ Examples:
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import OSV advisories (an ecosystem's all.zip, a directory of .json records, one record) or the
+    /// CISA KEV catalog
+    #[command(after_help = "\
+Examples:
+  patchwarden db import PyPI-all.zip npm-all.zip
+  patchwarden db import ./advisories/                 a directory of OSV .json records
+  patchwarden db import known_exploited_vulnerabilities.json
+  patchwarden db import --skip-invalid vendor.zip     import the valid records, list the rest
+
+Each source is imported all-or-nothing: one invalid record refuses the whole source (naming the record and
+the JSON path of the problem) and leaves the database as it was, unless --skip-invalid is given.
+An unchanged source (same SHA-256 as last time) is not read again.")]
+    Import {
+        /// Files or directories
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Import the valid records of a source and list the invalid ones
+        #[arg(long)]
+        skip_invalid: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Download each configured ecosystem's OSV all.zip and the KEV catalog, importing what changed
+    #[command(after_help = "\
+Examples:
+  patchwarden db sync                                  the [advisories] ecosystems of patchwarden.toml
+  patchwarden db sync --ecosystem PyPI --ecosystem crates.io
+
+Requests are conditional (ETag / Last-Modified): an unchanged source costs one request and no download.
+The base URL is `osv_base_url` in [advisories]; to work offline, fetch the same files elsewhere and use
+`patchwarden db import`. Exit code 2 if any source failed (the others are still synced).")]
+    Sync {
+        /// An OSV ecosystem name (repeatable); default: those in the config
+        #[arg(long = "ecosystem", value_name = "NAME")]
+        ecosystems: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Advisories per ecosystem, newest `modified`, sources and when they were last updated
+    #[command(after_help = "Examples:\n  patchwarden db status\n  patchwarden db status --format json")]
+    Status {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// The asset the findings belong to
+    #[arg(long)]
+    pub asset: Option<String>,
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+    /// Exit 1 when a finding at or above this severity is reported
+    #[arg(long, value_name = "SEVERITY", value_parser = ["critical", "high", "medium", "low"])]
+    pub fail_on: Option<String>,
+    /// Scan without writing anything to the database
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Table,
+    Json,
+    Sarif,
+    Markdown,
+    Csv,
 }

@@ -60,3 +60,7 @@ pub fn bad(text: &str) -> String {
 pub fn dim(text: &str) -> String {
     text.dimmed().to_string()
 }
+
+pub fn warn(text: &str) -> String {
+    text.yellow().bold().to_string()
+}

@@ -3,7 +3,9 @@
 mod audit;
 mod config;
 mod cvss;
+mod db;
 mod init;
+mod scan;
 mod whoami;
 
 use clap::CommandFactory;
@@ -17,6 +19,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Init { force } => block_on(init::run(global, force)),
         Command::Config(cmd) => config::run(global, cmd),
         Command::Cvss { vector, format } => cvss::run(global, &vector, format),
+        Command::Scan(args) => block_on(scan::run(global, args)),
+        Command::Db(cmd) => block_on(db::run(global, cmd)),
         Command::Audit(cmd) => block_on(audit::run(global, cmd)),
         Command::Whoami { format } => whoami::run(global, format),
         Command::Completions { shell } => {

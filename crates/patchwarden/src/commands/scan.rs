@@ -1,0 +1,121 @@
+//! `patchwarden scan`: findings with severities and due dates, in the format asked for.
+
+use std::io::Write;
+
+use owo_colors::OwoColorize;
+use patchwarden_app::App;
+use patchwarden_app::scan::{ScanRequest, ScanResult};
+use patchwarden_core::Severity;
+
+use crate::Outcome;
+use crate::cli::{GlobalArgs, ScanArgs, ScanFormat};
+use crate::output::{dim, good, severity_style, warn};
+use crate::settings;
+
+mod reports;
+
+pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Outcome> {
+    let (app, _) = App::open(settings::resolve(global)?).await?;
+    let request = ScanRequest {
+        paths: args.paths.clone(),
+        asset: args.asset.clone(),
+        record: !args.no_record,
+        os_ecosystem: None,
+    };
+    let result = app.scan(&request).await;
+    app.store.close().await;
+    let result = result?;
+    match args.format {
+        ScanFormat::Table => print_table(&result)?,
+        ScanFormat::Json => reports::json(&result, &mut anstream::stdout().lock())?,
+        ScanFormat::Sarif => reports::sarif(&result, &mut anstream::stdout().lock())?,
+        ScanFormat::Markdown => reports::markdown(&result, &mut anstream::stdout().lock())?,
+        ScanFormat::Csv => reports::csv(&result, &mut anstream::stdout().lock())?,
+    }
+    if args.format != ScanFormat::Table {
+        let mut err = anstream::stderr().lock();
+        for w in &result.warnings {
+            writeln!(err, "{} {w}", warn("warning:"))?;
+        }
+    }
+    let threshold = args.fail_on.as_deref().and_then(|s| s.parse::<Severity>().ok());
+    Ok(match threshold {
+        Some(t) if result.count_at_or_above(t) > 0 => Outcome::Failed,
+        _ => Outcome::Ok,
+    })
+}
+
+fn print_table(r: &ScanResult) -> anyhow::Result<()> {
+    let mut out = anstream::stdout().lock();
+    for w in &r.warnings {
+        writeln!(out, "{} {w}", warn("warning:"))?;
+    }
+    for level in ["critical", "high", "medium", "low", "unknown"] {
+        let group: Vec<_> = r.findings.iter().filter(|f| f.severity == level).collect();
+        if group.is_empty() {
+            continue;
+        }
+        let heading = format!("{} ({})", level.to_uppercase(), group.len());
+        match level.parse::<Severity>() {
+            Ok(s) => writeln!(out, "\n{}", heading.style(severity_style(s)))?,
+            Err(_) => writeln!(out, "\n{}", heading.bold())?,
+        }
+        for f in group {
+            let fixed = f.remediation.as_ref().map_or_else(|| "no fix".to_owned(), |r| format!("fix: {}", r.version));
+            let due = f.due.map_or_else(|| "no due date".to_owned(), |d| format!("due {}", d.format("%Y-%m-%d %H:%M")));
+            let aliases = if f.aliases.is_empty() { String::new() } else { format!(" ({})", f.aliases.join(", ")) };
+            writeln!(
+                out,
+                "  {}@{}  {}{}{}  {}  {}",
+                f.package.bold(),
+                f.version,
+                f.advisory_id,
+                dim(&aliases),
+                if f.kev { " KNOWN EXPLOITED".red().bold().to_string() } else { String::new() },
+                fixed,
+                due
+            )?;
+            writeln!(out, "    {}", dim(&format!("{}{}", f.source, f.summary.as_deref().map(|s| format!(" — {s}")).unwrap_or_default())))?;
+            if let Some(rem) = &f.remediation {
+                writeln!(out, "    {}", dim(&format!("$ {}", rem.command)))?;
+            }
+        }
+    }
+    if !r.unevaluated.is_empty() {
+        writeln!(out)?;
+        for u in &r.unevaluated {
+            writeln!(out, "{} {} {} advisories not evaluated: {}", warn("warning:"), u.advisories, u.ecosystem, u.reason)?;
+        }
+    }
+    if !r.unpinned.is_empty() {
+        writeln!(out, "\n{} requirements without an exact version cannot be checked:", r.unpinned.len())?;
+        for u in r.unpinned.iter().take(20) {
+            writeln!(out, "  {}:{}  {}", u.file, u.line, u.requirement)?;
+        }
+    }
+    for e in &r.expired_ignores {
+        writeln!(out, "{} the ignore rule for {} expired on {}; it is reported again", warn("warning:"), e.id, e.until)?;
+    }
+    let counts: Vec<String> = ["critical", "high", "medium", "low", "unknown"]
+        .iter()
+        .map(|l| (l, r.findings.iter().filter(|f| &f.severity == l).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(l, n)| format!("{n} {l}"))
+        .collect();
+    writeln!(
+        out,
+        "\n{} {} files, {} packages, {} findings{}{} for asset {}{}",
+        if r.findings.is_empty() { good("clean:") } else { "scanned:".bold().to_string() },
+        r.files.len(),
+        r.packages,
+        r.findings.len(),
+        if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) },
+        if r.ignored.is_empty() { String::new() } else { format!(", {} ignored", r.ignored.len()) },
+        r.asset,
+        r.scan_id.map_or_else(|| " (not recorded)".to_owned(), |id| format!(" (scan {id})"))
+    )?;
+    if !r.no_longer_detected.is_empty() {
+        writeln!(out, "no longer detected: {}", r.no_longer_detected.join("; "))?;
+    }
+    Ok(())
+}
