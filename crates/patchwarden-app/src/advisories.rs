@@ -81,7 +81,9 @@ type Parsed = std::result::Result<Advisory, (String, OsvParseError)>;
 
 /// Parses all entries on every core: JSON parsing is most of an import's work.
 fn parse_all(entries: &[(String, Vec<u8>)], progress: &dyn Progress) -> Vec<Parsed> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let chunk = entries.len().div_ceil(threads).max(1);
     progress.start("parsing", entries.len() as u64);
     let parsed = std::thread::scope(|scope| {
@@ -113,9 +115,11 @@ fn parse_all(entries: &[(String, Vec<u8>)], progress: &dyn Progress) -> Vec<Pars
 pub fn to_row(advisory: &Advisory, record: &[u8]) -> NewAdvisory {
     let severity = patchwarden_osv::advisory_severity(advisory);
     let (vector, version, score, label) = match severity {
-        Some(AdvisorySeverity::Cvss { version, vector, score }) => {
-            (Some(vector), Some(version), Some(score), None)
-        }
+        Some(AdvisorySeverity::Cvss {
+            version,
+            vector,
+            score,
+        }) => (Some(vector), Some(version), Some(score), None),
         Some(AdvisorySeverity::Label { label, .. }) => (None, None, None, Some(label)),
         None => (None, None, None, None),
     };
@@ -191,7 +195,10 @@ impl App {
             ..ImportReport::default()
         };
         let previous = self.store.advisory_source(&source.name).await?;
-        if let Some(prev) = previous.as_ref().filter(|p| p.sha256 == source.sha256 && p.imported_at.is_some()) {
+        if let Some(prev) = previous
+            .as_ref()
+            .filter(|p| p.sha256 == source.sha256 && p.imported_at.is_some())
+        {
             report.unchanged_source = true;
             report.records = prev.advisories as usize;
             source.advisories = prev.advisories;
@@ -223,7 +230,10 @@ impl App {
         }
         report.skipped = invalid
             .into_iter()
-            .map(|(entry, e)| SkippedEntry { entry, error: e.to_string() })
+            .map(|(entry, e)| SkippedEntry {
+                entry,
+                error: e.to_string(),
+            })
             .collect();
         report.records = advisories.len();
 
@@ -233,7 +243,9 @@ impl App {
             report.invalid_vectors += patchwarden_osv::invalid_vectors(advisory).len();
             report.withdrawn += usize::from(advisory.withdrawn.is_some());
             match stored.get(&advisory.id) {
-                Some(modified) if *modified >= advisory.modified.trunc_micros() => report.unchanged += 1,
+                Some(modified) if *modified >= advisory.modified.trunc_micros() => {
+                    report.unchanged += 1
+                }
                 Some(_) => {
                     report.updated += 1;
                     rows.push(to_row(advisory, bytes));
@@ -274,11 +286,16 @@ impl App {
         data: &SourceData,
         mut report: ImportReport,
     ) -> Result<ImportReport> {
-        let bytes = data.entries.first().map(|(_, b)| b.as_slice()).unwrap_or_default();
-        let catalog = patchwarden_osv::parse_kev(bytes).map_err(|error| ImportError::InvalidKev {
-            source_name: source.location.clone(),
-            error,
-        })?;
+        let bytes = data
+            .entries
+            .first()
+            .map(|(_, b)| b.as_slice())
+            .unwrap_or_default();
+        let catalog =
+            patchwarden_osv::parse_kev(bytes).map_err(|error| ImportError::InvalidKev {
+                source_name: source.location.clone(),
+                error,
+            })?;
         let rows: Vec<KevRow> = catalog
             .vulnerabilities
             .iter()
@@ -301,7 +318,9 @@ impl App {
             "sha256": source.sha256,
             "entries": rows.len(),
         });
-        self.store.import_kev(&source, &rows, details, crate::SYSTEM, now).await?;
+        self.store
+            .import_kev(&source, &rows, details, crate::SYSTEM, now)
+            .await?;
         report.records = rows.len();
         report.kev_entries = Some(rows.len());
         report.known_exploited = Some(self.store.known_exploited_count().await?);

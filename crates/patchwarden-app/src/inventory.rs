@@ -75,7 +75,10 @@ pub struct Inventory {
 impl Inventory {
     /// `path:line` of a package, for reports.
     pub fn source(&self, located: &Located) -> String {
-        let path = self.files.get(located.file).map_or("?", |f| f.path.as_str());
+        let path = self
+            .files
+            .get(located.file)
+            .map_or("?", |f| f.path.as_str());
         match located.package.line {
             Some(line) => format!("{path}:{line}"),
             None => path.to_owned(),
@@ -96,7 +99,11 @@ impl Inventory {
         })?;
         let format = match format.or_else(|| detect(display, &bytes)) {
             Some(f) => f,
-            None => return Err(InventoryError::UnknownFormat { path: path.to_owned() }),
+            None => {
+                return Err(InventoryError::UnknownFormat {
+                    path: path.to_owned(),
+                });
+            }
         };
         let text = String::from_utf8_lossy(&bytes);
         let parsed = patchwarden_lockfiles::parse(format, &text, ctx).map_err(|error| {
@@ -111,12 +118,11 @@ impl Inventory {
             format,
             packages: parsed.packages.len(),
         });
-        self.packages.extend(
-            parsed
-                .packages
-                .into_iter()
-                .map(|package| Located { package, file: index }),
-        );
+        self.packages
+            .extend(parsed.packages.into_iter().map(|package| Located {
+                package,
+                file: index,
+            }));
         self.unpinned
             .extend(parsed.unpinned.into_iter().map(|u| (display.to_owned(), u)));
         // `-r other.txt`: read what is included, relative to this file, once.
@@ -128,7 +134,12 @@ impl Inventory {
             if self.files.iter().any(|f| f.path == included_display) {
                 continue;
             }
-            self.add_file(&included, &included_display, Some(Format::Requirements), ctx)?;
+            self.add_file(
+                &included,
+                &included_display,
+                Some(Format::Requirements),
+                ctx,
+            )?;
         }
         Ok(())
     }
@@ -146,7 +157,10 @@ impl Inventory {
             .filter_entry(|e| {
                 let is_dir = e.file_type().is_some_and(|t| t.is_dir());
                 !(is_dir
-                    && (e.file_name().to_str().is_some_and(|n| SKIP_DIRS.contains(&n))
+                    && (e
+                        .file_name()
+                        .to_str()
+                        .is_some_and(|n| SKIP_DIRS.contains(&n))
                         || e.path().join("pyvenv.cfg").is_file()))
             });
         let mut found = Vec::new();

@@ -14,7 +14,7 @@ use patchwarden_store::{Candidate, NewScan, Observation};
 use patchwarden_versions::Scheme;
 use serde::Serialize;
 
-use crate::inventory::{Inventory, InventoryError, Located};
+use crate::inventory::{Inventory, Located};
 use crate::{App, Result, SYSTEM};
 
 /// The JSON schema name of a scan result.
@@ -173,29 +173,44 @@ impl App {
         let mut matches = Vec::new();
         let mut unevaluated: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
         for candidate in &candidates {
-            let Some(packages) = by_key.get(&(candidate.ecosystem.clone(), candidate.name.clone())) else {
+            let Some(packages) = by_key.get(&(candidate.ecosystem.clone(), candidate.name.clone()))
+            else {
                 continue;
             };
-            let affected: patchwarden_osv::Affected = match serde_json::from_str(&candidate.affected) {
-                Ok(a) => a,
-                Err(e) => {
-                    unevaluated
-                        .entry((candidate.ecosystem.clone(), format!("stored record unreadable: {e}")))
-                        .or_default()
-                        .insert(candidate.advisory_id.clone());
-                    continue;
-                }
-            };
+            let affected: patchwarden_osv::Affected =
+                match serde_json::from_str(&candidate.affected) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        unevaluated
+                            .entry((
+                                candidate.ecosystem.clone(),
+                                format!("stored record unreadable: {e}"),
+                            ))
+                            .or_default()
+                            .insert(candidate.advisory_id.clone());
+                        continue;
+                    }
+                };
             for &i in packages {
                 let package = &inventory.packages[i].package;
                 match evaluate(&affected, &package.version) {
-                    Verdict::Affected { fixed } => matches.push(RawMatch { package: i, candidate, fixed }),
+                    Verdict::Affected { fixed } => matches.push(RawMatch {
+                        package: i,
+                        candidate,
+                        fixed,
+                    }),
                     Verdict::NotAffected => {}
                     Verdict::Unevaluable(why) => {
                         let reason = match why {
-                            patchwarden_osv::Unevaluable::UnsupportedEcosystem(_) => "no version ordering for this ecosystem".to_owned(),
-                            patchwarden_osv::Unevaluable::InstalledVersion(e) => format!("installed version: {e}"),
-                            patchwarden_osv::Unevaluable::AdvisoryVersion(e) => format!("advisory version: {e}"),
+                            patchwarden_osv::Unevaluable::UnsupportedEcosystem(_) => {
+                                "no version ordering for this ecosystem".to_owned()
+                            }
+                            patchwarden_osv::Unevaluable::InstalledVersion(e) => {
+                                format!("installed version: {e}")
+                            }
+                            patchwarden_osv::Unevaluable::AdvisoryVersion(e) => {
+                                format!("advisory version: {e}")
+                            }
                         };
                         unevaluated
                             .entry((candidate.ecosystem.clone(), reason))
@@ -223,11 +238,26 @@ impl App {
         }
         // One finding per vulnerability and package version, however many files lock it.
         findings.sort_by(|a, b| {
-            (&a.vulnerability, &a.ecosystem, &a.package, &a.version, &a.source)
-                .cmp(&(&b.vulnerability, &b.ecosystem, &b.package, &b.version, &b.source))
+            (
+                &a.vulnerability,
+                &a.ecosystem,
+                &a.package,
+                &a.version,
+                &a.source,
+            )
+                .cmp(&(
+                    &b.vulnerability,
+                    &b.ecosystem,
+                    &b.package,
+                    &b.version,
+                    &b.source,
+                ))
         });
         findings.dedup_by(|b, a| {
-            a.vulnerability == b.vulnerability && a.ecosystem == b.ecosystem && a.package == b.package && a.version == b.version
+            a.vulnerability == b.vulnerability
+                && a.ecosystem == b.ecosystem
+                && a.package == b.package
+                && a.version == b.version
         });
 
         let expired_ignores = self
@@ -235,7 +265,12 @@ impl App {
             .config
             .ignore
             .iter()
-            .filter_map(|r| r.until.filter(|u| *u < today).map(|until| ExpiredIgnore { id: r.id.clone(), until }))
+            .filter_map(|r| {
+                r.until.filter(|u| *u < today).map(|until| ExpiredIgnore {
+                    id: r.id.clone(),
+                    until,
+                })
+            })
             .collect();
 
         let observations: Vec<Observation> = findings.iter().map(observation).collect();
@@ -259,7 +294,12 @@ impl App {
             let gone = recorded
                 .gone
                 .iter()
-                .map(|f| format!("{} in {}@{}", f.observation.vulnerability, f.observation.package, f.observation.version))
+                .map(|f| {
+                    format!(
+                        "{} in {}@{}",
+                        f.observation.vulnerability, f.observation.package, f.observation.version
+                    )
+                })
                 .collect();
             (Some(recorded.scan_id), gone)
         } else {
@@ -302,7 +342,11 @@ impl App {
             unpinned: inventory
                 .unpinned
                 .iter()
-                .map(|(file, u)| UnpinnedRequirement { file: file.clone(), line: u.line, requirement: u.requirement.clone() })
+                .map(|(file, u)| UnpinnedRequirement {
+                    file: file.clone(),
+                    line: u.line,
+                    requirement: u.requirement.clone(),
+                })
                 .collect(),
             files: inventory.files,
             findings,
@@ -310,7 +354,11 @@ impl App {
             expired_ignores,
             unevaluated: unevaluated
                 .into_iter()
-                .map(|((ecosystem, reason), ids)| UnevaluatedCount { ecosystem, advisories: ids.len(), reason })
+                .map(|((ecosystem, reason), ids)| UnevaluatedCount {
+                    ecosystem,
+                    advisories: ids.len(),
+                    reason,
+                })
                 .collect(),
             no_longer_detected,
             warnings,
@@ -333,8 +381,16 @@ impl App {
         if let Some(a) = configured {
             return a.name.clone();
         }
-        let first = request.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-        let dir = if first.is_dir() { first } else { first.parent().map(|p| p.to_owned()).unwrap_or_default() };
+        let first = request
+            .paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        let dir = if first.is_dir() {
+            first
+        } else {
+            first.parent().map(|p| p.to_owned()).unwrap_or_default()
+        };
         std::fs::canonicalize(&dir)
             .ok()
             .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -378,7 +434,8 @@ fn group_aliases<'a, 'c>(matches: &'a [RawMatch<'c>]) -> Vec<Vec<&'a RawMatch<'c
         }
         let mut owner: HashMap<&str, usize> = HashMap::new();
         for (i, m) in ms.iter().enumerate() {
-            let names = std::iter::once(m.candidate.advisory_id.as_str()).chain(m.candidate.aliases.iter().map(String::as_str));
+            let names = std::iter::once(m.candidate.advisory_id.as_str())
+                .chain(m.candidate.aliases.iter().map(String::as_str));
             for name in names {
                 match owner.get(name) {
                     Some(&j) => {
@@ -401,10 +458,18 @@ fn group_aliases<'a, 'c>(matches: &'a [RawMatch<'c>]) -> Vec<Vec<&'a RawMatch<'c
     groups
 }
 
-fn build_finding(inventory: &Inventory, group: &[&RawMatch], policy: &Policy, now: DateTime<Utc>) -> Finding {
+fn build_finding(
+    inventory: &Inventory,
+    group: &[&RawMatch],
+    policy: &Policy,
+    now: DateTime<Utc>,
+) -> Finding {
     let located: &Located = &inventory.packages[group[0].package];
     let package = &located.package;
-    let mut ids: Vec<&str> = group.iter().map(|m| m.candidate.advisory_id.as_str()).collect();
+    let mut ids: Vec<&str> = group
+        .iter()
+        .map(|m| m.candidate.advisory_id.as_str())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     let advisory_id = ids[0].to_owned();
@@ -438,7 +503,13 @@ fn build_finding(inventory: &Inventory, group: &[&RawMatch], policy: &Policy, no
     let scheme = Scheme::for_ecosystem(&package.ecosystem);
     let mut fixed: Vec<String> = group.iter().flat_map(|m| m.fixed.iter().cloned()).collect();
     sort_versions(scheme, &mut fixed);
-    let remediation = remediation(scheme, &package.ecosystem, &package.name, &package.version, &fixed);
+    let remediation = remediation(
+        scheme,
+        &package.ecosystem,
+        &package.name,
+        &package.version,
+        &fixed,
+    );
     let summary = group.iter().find_map(|m| m.candidate.summary.clone());
     Finding {
         advisory_id,
@@ -486,15 +557,30 @@ fn major(version: &str) -> Option<u64> {
 
 /// The smallest fixed version, preferring one of the installed major (a smaller upgrade), and the
 /// command that applies it.
-fn remediation(scheme: Option<Scheme>, ecosystem: &str, name: &str, installed: &str, fixed: &[String]) -> Option<Remediation> {
+fn remediation(
+    scheme: Option<Scheme>,
+    ecosystem: &str,
+    name: &str,
+    installed: &str,
+    fixed: &[String],
+) -> Option<Remediation> {
     let _ = scheme;
-    let same_major = fixed.iter().find(|f| major(f).is_some() && major(f) == major(installed));
+    let same_major = fixed
+        .iter()
+        .find(|f| major(f).is_some() && major(f) == major(installed));
     let version = same_major.or_else(|| fixed.first())?.clone();
     let command = match patchwarden_osv::base_ecosystem(ecosystem) {
         "npm" => format!("npm install {name}@{version}"),
         "PyPI" => format!("poetry add {name}@^{version}  # or: pip install '{name}=={version}'"),
         "crates.io" => format!("cargo update -p {name} --precise {version}"),
-        "Go" => format!("go get {name}@{}", if version.starts_with('v') { version.clone() } else { format!("v{version}") }),
+        "Go" => format!(
+            "go get {name}@{}",
+            if version.starts_with('v') {
+                version.clone()
+            } else {
+                format!("v{version}")
+            }
+        ),
         "RubyGems" => format!("bundle update --conservative {name}"),
         "Packagist" => format!("composer require {name}:^{version}"),
         "Debian" | "Ubuntu" => format!("apt-get install --only-upgrade {name}"),
@@ -506,7 +592,11 @@ fn remediation(scheme: Option<Scheme>, ecosystem: &str, name: &str, installed: &
     Some(Remediation { version, command })
 }
 
-fn applicable_ignore<'r>(rules: &'r [IgnoreRule], f: &Finding, today: NaiveDate) -> Option<&'r IgnoreRule> {
+fn applicable_ignore<'r>(
+    rules: &'r [IgnoreRule],
+    f: &Finding,
+    today: NaiveDate,
+) -> Option<&'r IgnoreRule> {
     rules.iter().find(|r| {
         (r.id == f.advisory_id || f.aliases.contains(&r.id))
             && r.package.as_ref().is_none_or(|p| p == &f.package)
@@ -540,18 +630,31 @@ mod tests {
     #[test]
     fn the_same_major_is_preferred_for_the_fix() {
         let fixed = vec!["2.2.28".to_owned(), "3.2.13".to_owned(), "4.0.4".to_owned()];
-        let r = remediation(Some(Scheme::Pep440), "PyPI", "django", "3.2.1", &fixed).expect("a fix");
+        let r =
+            remediation(Some(Scheme::Pep440), "PyPI", "django", "3.2.1", &fixed).expect("a fix");
         assert_eq!(r.version, "3.2.13");
         let r = remediation(Some(Scheme::Pep440), "PyPI", "django", "1.11", &fixed).expect("a fix");
         assert_eq!(r.version, "2.2.28", "no fix in major 1: the smallest");
-        let r = remediation(Some(Scheme::SemVer), "crates.io", "time", "0.1.0", &["0.2.23".into()]).expect("a fix");
+        let r = remediation(
+            Some(Scheme::SemVer),
+            "crates.io",
+            "time",
+            "0.1.0",
+            &["0.2.23".into()],
+        )
+        .expect("a fix");
         assert_eq!(r.command, "cargo update -p time --precise 0.2.23");
         assert_eq!(remediation(None, "Hex", "x", "1", &[]), None);
     }
 
     #[test]
     fn versions_sort_by_the_ecosystem_order() {
-        let mut v = vec!["1.10".to_owned(), "1.9".to_owned(), "1.9.0".to_owned(), "1.2rc1".to_owned()];
+        let mut v = vec![
+            "1.10".to_owned(),
+            "1.9".to_owned(),
+            "1.9.0".to_owned(),
+            "1.2rc1".to_owned(),
+        ];
         sort_versions(Some(Scheme::Pep440), &mut v);
         assert_eq!(v, ["1.2rc1", "1.9", "1.10"]);
     }

@@ -92,11 +92,16 @@ pub fn read_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceData, SourceError
     let kind = match patchwarden_osv::sniff(&bytes) {
         DocumentKind::Kev => SourceKind::Kev,
         DocumentKind::Osv => SourceKind::OsvFile,
-        DocumentKind::Unknown => return Err(SourceError::Unrecognised { path: path.to_owned() }),
+        DocumentKind::Unknown => {
+            return Err(SourceError::Unrecognised {
+                path: path.to_owned(),
+            });
+        }
     };
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     Ok(SourceData {
         kind,
         sha256,
@@ -119,7 +124,10 @@ fn read_zip(path: &Path, bytes: &[u8], sha256: String) -> Result<SourceData, Sou
             continue;
         }
         if file.size() > MAX_ENTRY_BYTES {
-            return Err(SourceError::TooLarge { path: path.to_owned(), entry: name });
+            return Err(SourceError::TooLarge {
+                path: path.to_owned(),
+                entry: name,
+            });
         }
         // The declared size can lie; never inflate more than the limit.
         let mut data = Vec::with_capacity(file.size() as usize);
@@ -132,11 +140,17 @@ fn read_zip(path: &Path, bytes: &[u8], sha256: String) -> Result<SourceData, Sou
                 message: e.to_string(),
             })?;
         if data.len() as u64 > MAX_ENTRY_BYTES {
-            return Err(SourceError::TooLarge { path: path.to_owned(), entry: name });
+            return Err(SourceError::TooLarge {
+                path: path.to_owned(),
+                entry: name,
+            });
         }
         total += data.len() as u64;
         if total > MAX_TOTAL_BYTES {
-            return Err(SourceError::TooLarge { path: path.to_owned(), entry: name });
+            return Err(SourceError::TooLarge {
+                path: path.to_owned(),
+                entry: name,
+            });
         }
         entries.push((name, data));
     }

@@ -28,12 +28,25 @@ pub struct SyncedSource {
 
 impl App {
     /// Syncs `ecosystems` (empty: the configured ones) and the KEV catalog (when configured).
-    pub async fn sync(&self, ecosystems: &[String], progress: &dyn Progress) -> Result<Vec<SyncedSource>> {
+    pub async fn sync(
+        &self,
+        ecosystems: &[String],
+        progress: &dyn Progress,
+    ) -> Result<Vec<SyncedSource>> {
         let settings = &self.settings.config.advisories;
-        let ecosystems = if ecosystems.is_empty() { &settings.ecosystems } else { ecosystems };
+        let ecosystems = if ecosystems.is_empty() {
+            &settings.ecosystems
+        } else {
+            ecosystems
+        };
         let mut targets: Vec<(String, String)> = ecosystems
             .iter()
-            .map(|e| (format!("osv:{e}"), format!("{}/{}/all.zip", settings.osv_base_url, url_segment(e))))
+            .map(|e| {
+                (
+                    format!("osv:{e}"),
+                    format!("{}/{}/all.zip", settings.osv_base_url, url_segment(e)),
+                )
+            })
             .collect();
         if let Some(kev) = &settings.kev_url {
             targets.push(("kev".to_owned(), kev.clone()));
@@ -43,11 +56,29 @@ impl App {
         for (name, url) in targets {
             let outcome = self.sync_one(&client, &name, &url, progress).await;
             out.push(match outcome {
-                Ok(Some(report)) => SyncedSource { name, url, outcome: "imported", import: Some(report), error: None },
-                Ok(None) => SyncedSource { name, url, outcome: "not-modified", import: None, error: None },
+                Ok(Some(report)) => SyncedSource {
+                    name,
+                    url,
+                    outcome: "imported",
+                    import: Some(report),
+                    error: None,
+                },
+                Ok(None) => SyncedSource {
+                    name,
+                    url,
+                    outcome: "not-modified",
+                    import: None,
+                    error: None,
+                },
                 Err(e) => {
                     tracing::warn!(source = %name, error = %e, "sync failed");
-                    SyncedSource { name, url, outcome: "failed", import: None, error: Some(e.to_string()) }
+                    SyncedSource {
+                        name,
+                        url,
+                        outcome: "failed",
+                        import: None,
+                        error: Some(e.to_string()),
+                    }
                 }
             });
         }
@@ -66,7 +97,10 @@ impl App {
         let validators = previous
             .as_ref()
             .filter(|p| p.imported_at.is_some())
-            .map(|p| Validators { etag: p.etag.clone(), last_modified: p.last_modified.clone() })
+            .map(|p| Validators {
+                etag: p.etag.clone(),
+                last_modified: p.last_modified.clone(),
+            })
             .unwrap_or_default();
         progress.start(&format!("download {name}"), 0);
         let seen = AtomicU64::new(0);
@@ -88,7 +122,9 @@ impl App {
         };
         match fetched {
             Fetched::NotModified => {
-                self.store.touch_advisory_source(&source_base, self.settings.now).await?;
+                self.store
+                    .touch_advisory_source(&source_base, self.settings.now)
+                    .await?;
                 Ok(None)
             }
             Fetched::Body { bytes, validators } => {
@@ -113,7 +149,9 @@ fn url_segment(ecosystem: &str) -> String {
     ecosystem
         .bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

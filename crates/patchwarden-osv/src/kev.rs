@@ -95,8 +95,16 @@ mod tests {
         assert_eq!(sniff(SAMPLE), DocumentKind::Kev);
         let c = parse_kev(SAMPLE).unwrap();
         assert_eq!(c.vulnerabilities[0].cve_id, "CVE-2021-44228");
-        assert_eq!(c.vulnerabilities[0].known_ransomware_campaign_use.as_deref(), Some("Known"));
-        assert_eq!(sniff(br#"{"id":"GHSA-1","modified":"2021-01-01T00:00:00Z"}"#), DocumentKind::Osv);
+        assert_eq!(
+            c.vulnerabilities[0]
+                .known_ransomware_campaign_use
+                .as_deref(),
+            Some("Known")
+        );
+        assert_eq!(
+            sniff(br#"{"id":"GHSA-1","modified":"2021-01-01T00:00:00Z"}"#),
+            DocumentKind::Osv
+        );
         assert_eq!(sniff(b"[1,2]"), DocumentKind::Unknown);
     }
 

@@ -30,5 +30,7 @@ pub fn package_key(ecosystem: &str, name: &str) -> (String, String) {
 
 /// The ecosystem without its release suffix: `Debian:12` → `Debian`, `Alpine:v3.18` → `Alpine`.
 pub fn base_ecosystem(ecosystem: &str) -> &str {
-    ecosystem.split_once(':').map_or(ecosystem, |(base, _)| base)
+    ecosystem
+        .split_once(':')
+        .map_or(ecosystem, |(base, _)| base)
 }

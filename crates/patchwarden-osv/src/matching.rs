@@ -20,7 +20,9 @@ use crate::model::{Affected, EventKind, RangeType};
 pub enum Verdict {
     /// Affected; `fixed` lists the fix versions above the installed one that the ranges name, lowest
     /// first (empty: no fix is known).
-    Affected { fixed: Vec<String> },
+    Affected {
+        fixed: Vec<String>,
+    },
     NotAffected,
     /// Cannot be decided: the ecosystem's ordering is not implemented, or a version does not parse.
     Unevaluable(Unevaluable),
@@ -59,9 +61,10 @@ pub fn evaluate(affected: &Affected, version: &str) -> Verdict {
         Ok(v) => v,
         Err(e) => return Verdict::Unevaluable(Unevaluable::InstalledVersion(e)),
     };
-    let listed = affected.versions.iter().any(|listed| {
-        listed == version || scheme.parse(listed).is_ok_and(|l| l == installed)
-    });
+    let listed = affected
+        .versions
+        .iter()
+        .any(|listed| listed == version || scheme.parse(listed).is_ok_and(|l| l == installed));
 
     let mut affected_by_range = false;
     let mut fixed = Vec::new();
@@ -121,7 +124,9 @@ fn evaluate_range(
     // (kind, parsed version or None for introduced "0", text)
     let mut parsed = Vec::with_capacity(events.len());
     for event in events {
-        let Some((kind, text)) = event.get() else { continue };
+        let Some((kind, text)) = event.get() else {
+            continue;
+        };
         let version = if kind == EventKind::Introduced && text == "0" {
             None
         } else {

@@ -81,7 +81,10 @@ fn check(a: &Advisory) -> Result<(), OsvParseError> {
         for (j, range) in affected.ranges.iter().enumerate() {
             let at = format!("affected[{i}].ranges[{j}]");
             if range.events.is_empty() {
-                return Err(invalid(format!("{at}.events"), "a range needs at least one event"));
+                return Err(invalid(
+                    format!("{at}.events"),
+                    "a range needs at least one event",
+                ));
             }
             for (k, event) in range.events.iter().enumerate() {
                 if event.get().is_none() {
@@ -91,8 +94,12 @@ fn check(a: &Advisory) -> Result<(), OsvParseError> {
                     ));
                 }
             }
-            if range.kind != RangeType::Git && !range.events.iter().any(|e| e.introduced.is_some()) {
-                return Err(invalid(format!("{at}.events"), "a range needs an `introduced` event"));
+            if range.kind != RangeType::Git && !range.events.iter().any(|e| e.introduced.is_some())
+            {
+                return Err(invalid(
+                    format!("{at}.events"),
+                    "a range needs an `introduced` event",
+                ));
             }
         }
     }
@@ -135,6 +142,16 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.path, "affected[0].ranges[0].events[0]");
+    }
+
+    #[test]
+    fn a_single_range_object_is_read_as_a_list_of_one() {
+        let a = parse_advisory(
+            br#"{"id":"ELA-1","modified":"2021-01-04T19:02:00Z","affected":[{"package":{"ecosystem":"Debian:8","name":"x"},
+            "ranges":{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0-1"}]}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(a.affected[0].ranges.len(), 1);
     }
 
     #[test]

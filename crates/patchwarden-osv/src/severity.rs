@@ -82,7 +82,12 @@ pub fn invalid_vectors(advisory: &Advisory) -> Vec<(String, String)> {
         .severity
         .iter()
         .chain(advisory.affected.iter().flat_map(|a| a.severity.iter()))
-        .filter(|e| matches!(e.kind, SeverityType::CvssV2 | SeverityType::CvssV3 | SeverityType::CvssV4))
+        .filter(|e| {
+            matches!(
+                e.kind,
+                SeverityType::CvssV2 | SeverityType::CvssV3 | SeverityType::CvssV4
+            )
+        })
         .filter_map(|e| {
             patchwarden_cvss::parse(e.score.trim())
                 .err()

@@ -244,7 +244,9 @@ The base URL is `osv_base_url` in [advisories]; to work offline, fetch the same 
         format: Format,
     },
     /// Advisories per ecosystem, newest `modified`, sources and when they were last updated
-    #[command(after_help = "Examples:\n  patchwarden db status\n  patchwarden db status --format json")]
+    #[command(
+        after_help = "Examples:\n  patchwarden db status\n  patchwarden db status --format json"
+    )]
     Status {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,

@@ -19,10 +19,6 @@ impl Bar {
         }
         Self { bar }
     }
-
-    pub fn inner(&self) -> &ProgressBar {
-        &self.bar
-    }
 }
 
 impl Progress for Bar {

@@ -15,9 +15,11 @@ use crate::settings;
 pub async fn run(global: &GlobalArgs, cmd: DbCommand) -> anyhow::Result<Outcome> {
     let (app, _) = App::open(settings::resolve(global)?).await?;
     let outcome = match cmd {
-        DbCommand::Import { paths, skip_invalid, format } => {
-            import(&app, &paths, ImportOptions { skip_invalid }, format).await
-        }
+        DbCommand::Import {
+            paths,
+            skip_invalid,
+            format,
+        } => import(&app, &paths, ImportOptions { skip_invalid }, format).await,
         DbCommand::Sync { ecosystems, format } => sync(&app, &ecosystems, format).await,
         DbCommand::Status { format } => status(&app, format).await,
     };
@@ -57,7 +59,12 @@ fn print_import(path: &std::path::Path, r: &ImportReport) -> anyhow::Result<()> 
     let mut out = anstream::stdout().lock();
     let path = path.display();
     if r.unchanged_source {
-        writeln!(out, "{} {path}: unchanged since the last import ({} records)", good("ok"), r.records)?;
+        writeln!(
+            out,
+            "{} {path}: unchanged since the last import ({} records)",
+            good("ok"),
+            r.records
+        )?;
         return Ok(());
     }
     if let Some(entries) = r.kev_entries {
@@ -77,13 +84,29 @@ fn print_import(path: &std::path::Path, r: &ImportReport) -> anyhow::Result<()> 
         r.added,
         r.updated,
         r.unchanged,
-        if r.withdrawn > 0 { format!(" ({} withdrawn, never matched)", r.withdrawn) } else { String::new() }
+        if r.withdrawn > 0 {
+            format!(" ({} withdrawn, never matched)", r.withdrawn)
+        } else {
+            String::new()
+        }
     )?;
     if r.invalid_vectors > 0 {
-        writeln!(out, "  {}", dim(&format!("{} severity vectors did not parse and were ignored", r.invalid_vectors)))?;
+        writeln!(
+            out,
+            "  {}",
+            dim(&format!(
+                "{} severity vectors did not parse and were ignored",
+                r.invalid_vectors
+            ))
+        )?;
     }
     if !r.skipped.is_empty() {
-        writeln!(out, "{} skipped {} invalid records:", warn("warning:"), r.skipped.len())?;
+        writeln!(
+            out,
+            "{} skipped {} invalid records:",
+            warn("warning:"),
+            r.skipped.len()
+        )?;
         for s in &r.skipped {
             writeln!(out, "  {}: {}", s.entry, s.error)?;
         }
@@ -99,16 +122,23 @@ struct Synced {
 async fn sync(app: &App, ecosystems: &[String], format: Format) -> anyhow::Result<Outcome> {
     let bar = Bar::new();
     let sources = app.sync(ecosystems, &bar).await?;
-    let failed: Vec<_> = sources.iter().filter(|s| s.outcome == "failed").map(|s| s.name.clone()).collect();
+    let failed: Vec<_> = sources
+        .iter()
+        .filter(|s| s.outcome == "failed")
+        .map(|s| s.name.clone())
+        .collect();
     match format {
         Format::Json => print_json("db-sync", &Synced { sources })?,
         Format::Table => {
             let mut out = anstream::stdout().lock();
             for s in &sources {
                 match (&s.import, &s.error) {
-                    (Some(r), _) if r.unchanged_source => {
-                        writeln!(out, "{} {}: downloaded, content unchanged", good("ok"), s.name)?
-                    }
+                    (Some(r), _) if r.unchanged_source => writeln!(
+                        out,
+                        "{} {}: downloaded, content unchanged",
+                        good("ok"),
+                        s.name
+                    )?,
                     (Some(r), _) => writeln!(
                         out,
                         "{} {}: {} records: {} added, {} updated",
@@ -118,7 +148,9 @@ async fn sync(app: &App, ecosystems: &[String], format: Format) -> anyhow::Resul
                         r.added,
                         r.updated
                     )?,
-                    (None, Some(e)) => writeln!(out, "{} {}: {e}", crate::output::bad("failed"), s.name)?,
+                    (None, Some(e)) => {
+                        writeln!(out, "{} {}: {e}", crate::output::bad("failed"), s.name)?
+                    }
                     (None, None) => writeln!(out, "{} {}: not modified", good("ok"), s.name)?,
                 }
             }
@@ -144,18 +176,31 @@ async fn status(app: &App, format: Format) -> anyhow::Result<Outcome> {
 
 fn print_status(s: &AdvisoryStatus) -> anyhow::Result<()> {
     let mut out = anstream::stdout().lock();
-    writeln!(out, "{:<24} {:>10}  newest modified", "ecosystem", "advisories")?;
+    writeln!(
+        out,
+        "{:<24} {:>10}  newest modified",
+        "ecosystem", "advisories"
+    )?;
     for e in &s.ecosystems {
-        let newest = e.newest_modified.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d").to_string());
+        let newest = e
+            .newest_modified
+            .map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d").to_string());
         writeln!(out, "{:<24} {:>10}  {newest}", e.ecosystem, e.advisories)?;
     }
     if s.ecosystems.is_empty() {
         writeln!(out, "{}", dim("no advisories"))?;
     }
-    writeln!(out, "\nknown exploited (CISA KEV): {} catalog entries, {} stored advisories", s.kev_entries, s.known_exploited)?;
+    writeln!(
+        out,
+        "\nknown exploited (CISA KEV): {} catalog entries, {} stored advisories",
+        s.kev_entries, s.known_exploited
+    )?;
     writeln!(out, "\n{:<60} {:>8}  last checked", "source", "records")?;
     for src in &s.sources {
-        let checked = src.checked_at.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+        let checked = src.checked_at.map_or_else(
+            || "-".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M").to_string(),
+        );
         writeln!(out, "{:<60} {:>8}  {checked}", src.name, src.records)?;
     }
     Ok(())

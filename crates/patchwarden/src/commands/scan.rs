@@ -38,7 +38,10 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Outcome>
             writeln!(err, "{} {w}", warn("warning:"))?;
         }
     }
-    let threshold = args.fail_on.as_deref().and_then(|s| s.parse::<Severity>().ok());
+    let threshold = args
+        .fail_on
+        .as_deref()
+        .and_then(|s| s.parse::<Severity>().ok());
     Ok(match threshold {
         Some(t) if result.count_at_or_above(t) > 0 => Outcome::Failed,
         _ => Outcome::Ok,
@@ -61,9 +64,19 @@ fn print_table(r: &ScanResult) -> anyhow::Result<()> {
             Err(_) => writeln!(out, "\n{}", heading.bold())?,
         }
         for f in group {
-            let fixed = f.remediation.as_ref().map_or_else(|| "no fix".to_owned(), |r| format!("fix: {}", r.version));
-            let due = f.due.map_or_else(|| "no due date".to_owned(), |d| format!("due {}", d.format("%Y-%m-%d %H:%M")));
-            let aliases = if f.aliases.is_empty() { String::new() } else { format!(" ({})", f.aliases.join(", ")) };
+            let fixed = f
+                .remediation
+                .as_ref()
+                .map_or_else(|| "no fix".to_owned(), |r| format!("fix: {}", r.version));
+            let due = f.due.map_or_else(
+                || "no due date".to_owned(),
+                |d| format!("due {}", d.format("%Y-%m-%d %H:%M")),
+            );
+            let aliases = if f.aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", f.aliases.join(", "))
+            };
             writeln!(
                 out,
                 "  {}@{}  {}{}{}  {}  {}",
@@ -71,11 +84,26 @@ fn print_table(r: &ScanResult) -> anyhow::Result<()> {
                 f.version,
                 f.advisory_id,
                 dim(&aliases),
-                if f.kev { " KNOWN EXPLOITED".red().bold().to_string() } else { String::new() },
+                if f.kev {
+                    " KNOWN EXPLOITED".red().bold().to_string()
+                } else {
+                    String::new()
+                },
                 fixed,
                 due
             )?;
-            writeln!(out, "    {}", dim(&format!("{}{}", f.source, f.summary.as_deref().map(|s| format!(" — {s}")).unwrap_or_default())))?;
+            writeln!(
+                out,
+                "    {}",
+                dim(&format!(
+                    "{}{}",
+                    f.source,
+                    f.summary
+                        .as_deref()
+                        .map(|s| format!(" — {s}"))
+                        .unwrap_or_default()
+                ))
+            )?;
             if let Some(rem) = &f.remediation {
                 writeln!(out, "    {}", dim(&format!("$ {}", rem.command)))?;
             }
@@ -84,17 +112,34 @@ fn print_table(r: &ScanResult) -> anyhow::Result<()> {
     if !r.unevaluated.is_empty() {
         writeln!(out)?;
         for u in &r.unevaluated {
-            writeln!(out, "{} {} {} advisories not evaluated: {}", warn("warning:"), u.advisories, u.ecosystem, u.reason)?;
+            writeln!(
+                out,
+                "{} {} {} advisories not evaluated: {}",
+                warn("warning:"),
+                u.advisories,
+                u.ecosystem,
+                u.reason
+            )?;
         }
     }
     if !r.unpinned.is_empty() {
-        writeln!(out, "\n{} requirements without an exact version cannot be checked:", r.unpinned.len())?;
+        writeln!(
+            out,
+            "\n{} requirements without an exact version cannot be checked:",
+            r.unpinned.len()
+        )?;
         for u in r.unpinned.iter().take(20) {
             writeln!(out, "  {}:{}  {}", u.file, u.line, u.requirement)?;
         }
     }
     for e in &r.expired_ignores {
-        writeln!(out, "{} the ignore rule for {} expired on {}; it is reported again", warn("warning:"), e.id, e.until)?;
+        writeln!(
+            out,
+            "{} the ignore rule for {} expired on {}; it is reported again",
+            warn("warning:"),
+            e.id,
+            e.until
+        )?;
     }
     let counts: Vec<String> = ["critical", "high", "medium", "low", "unknown"]
         .iter()
@@ -105,17 +150,36 @@ fn print_table(r: &ScanResult) -> anyhow::Result<()> {
     writeln!(
         out,
         "\n{} {} files, {} packages, {} findings{}{} for asset {}{}",
-        if r.findings.is_empty() { good("clean:") } else { "scanned:".bold().to_string() },
+        if r.findings.is_empty() {
+            good("clean:")
+        } else {
+            "scanned:".bold().to_string()
+        },
         r.files.len(),
         r.packages,
         r.findings.len(),
-        if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) },
-        if r.ignored.is_empty() { String::new() } else { format!(", {} ignored", r.ignored.len()) },
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        },
+        if r.ignored.is_empty() {
+            String::new()
+        } else {
+            format!(", {} ignored", r.ignored.len())
+        },
         r.asset,
-        r.scan_id.map_or_else(|| " (not recorded)".to_owned(), |id| format!(" (scan {id})"))
+        r.scan_id.map_or_else(
+            || " (not recorded)".to_owned(),
+            |id| format!(" (scan {id})")
+        )
     )?;
     if !r.no_longer_detected.is_empty() {
-        writeln!(out, "no longer detected: {}", r.no_longer_detected.join("; "))?;
+        writeln!(
+            out,
+            "no longer detected: {}",
+            r.no_longer_detected.join("; ")
+        )?;
     }
     Ok(())
 }

@@ -34,16 +34,20 @@ fn split_source(source: &str) -> (&str, Option<u64>) {
 }
 
 fn message(f: &Finding) -> String {
-    let fix = f
-        .remediation
-        .as_ref()
-        .map_or_else(|| "No fixed version is known.".to_owned(), |r| format!("Fixed in {}: {}.", r.version, r.command));
+    let fix = f.remediation.as_ref().map_or_else(
+        || "No fixed version is known.".to_owned(),
+        |r| format!("Fixed in {}: {}.", r.version, r.command),
+    );
     format!(
         "{}@{} is affected by {}{} ({}{}). {}",
         f.package,
         f.version,
         f.advisory_id,
-        if f.aliases.is_empty() { String::new() } else { format!(" / {}", f.aliases.join(", ")) },
+        if f.aliases.is_empty() {
+            String::new()
+        } else {
+            format!(" / {}", f.aliases.join(", "))
+        },
         f.severity,
         if f.kev { ", known exploited" } else { "" },
         fix
@@ -124,17 +128,28 @@ pub fn sarif(r: &ScanResult, out: &mut impl Write) -> anyhow::Result<()> {
 
 /// Escapes text for a Markdown table cell.
 fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 pub fn markdown(r: &ScanResult, out: &mut impl Write) -> anyhow::Result<()> {
-    writeln!(out, "### patchwarden: {} findings in {} packages ({})", r.findings.len(), r.packages, cell(&r.asset))?;
+    writeln!(
+        out,
+        "### patchwarden: {} findings in {} packages ({})",
+        r.findings.len(),
+        r.packages,
+        cell(&r.asset)
+    )?;
     writeln!(out)?;
     if r.findings.is_empty() {
         writeln!(out, "No known vulnerabilities.")?;
         return Ok(());
     }
-    writeln!(out, "| Severity | Package | Version | Advisory | Fixed in | Due | Source |")?;
+    writeln!(
+        out,
+        "| Severity | Package | Version | Advisory | Fixed in | Due | Source |"
+    )?;
     writeln!(out, "|---|---|---|---|---|---|---|")?;
     for f in &r.findings {
         writeln!(
@@ -144,9 +159,19 @@ pub fn markdown(r: &ScanResult, out: &mut impl Write) -> anyhow::Result<()> {
             if f.kev { " (known exploited)" } else { "" },
             cell(&f.package),
             cell(&f.version),
-            cell(&std::iter::once(f.advisory_id.clone()).chain(f.aliases.iter().cloned()).collect::<Vec<_>>().join(", ")),
-            cell(&f.remediation.as_ref().map_or_else(|| "—".to_owned(), |r| r.version.clone())),
-            f.due.map_or_else(|| "—".to_owned(), |d| d.format("%Y-%m-%d").to_string()),
+            cell(
+                &std::iter::once(f.advisory_id.clone())
+                    .chain(f.aliases.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            cell(
+                &f.remediation
+                    .as_ref()
+                    .map_or_else(|| "—".to_owned(), |r| r.version.clone())
+            ),
+            f.due
+                .map_or_else(|| "—".to_owned(), |d| d.format("%Y-%m-%d").to_string()),
             cell(&f.source)
         )?;
     }
@@ -163,7 +188,10 @@ fn field(text: &str) -> String {
 }
 
 pub fn csv(r: &ScanResult, out: &mut impl Write) -> anyhow::Result<()> {
-    writeln!(out, "severity,advisory_id,aliases,ecosystem,package,version,fixed_versions,cvss_score,kev,detected_at,due,source")?;
+    writeln!(
+        out,
+        "severity,advisory_id,aliases,ecosystem,package,version,fixed_versions,cvss_score,kev,detected_at,due,source"
+    )?;
     for f in &r.findings {
         let row = [
             f.severity.clone(),
@@ -179,7 +207,11 @@ pub fn csv(r: &ScanResult, out: &mut impl Write) -> anyhow::Result<()> {
             f.due.map(|d| d.to_rfc3339()).unwrap_or_default(),
             f.source.clone(),
         ];
-        writeln!(out, "{}", row.iter().map(|v| field(v)).collect::<Vec<_>>().join(","))?;
+        writeln!(
+            out,
+            "{}",
+            row.iter().map(|v| field(v)).collect::<Vec<_>>().join(",")
+        )?;
     }
     Ok(())
 }
