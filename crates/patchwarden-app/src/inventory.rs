@@ -85,6 +85,53 @@ impl Inventory {
         }
     }
 
+    /// Reads a file's content already in memory (from an image layer, say). `display` is how reports
+    /// name it and what format detection looks at.
+    pub fn add_bytes(
+        &mut self,
+        display: &str,
+        bytes: &[u8],
+        format: Option<Format>,
+        ctx: &ParseContext,
+    ) -> Result<(), InventoryError> {
+        let Some(format) = format.or_else(|| detect(display, bytes)) else {
+            return Err(InventoryError::UnknownFormat {
+                path: PathBuf::from(display),
+            });
+        };
+        let text = String::from_utf8_lossy(bytes);
+        let parsed = patchwarden_lockfiles::parse(format, &text, ctx).map_err(|error| {
+            InventoryError::Parse {
+                path: PathBuf::from(display),
+                error,
+            }
+        })?;
+        self.push(display, format, parsed);
+        Ok(())
+    }
+
+    fn push(
+        &mut self,
+        display: &str,
+        format: Format,
+        parsed: patchwarden_lockfiles::Parsed,
+    ) -> usize {
+        let index = self.files.len();
+        self.files.push(InventoryFile {
+            path: display.to_owned(),
+            format,
+            packages: parsed.packages.len(),
+        });
+        self.packages
+            .extend(parsed.packages.into_iter().map(|package| Located {
+                package,
+                file: index,
+            }));
+        self.unpinned
+            .extend(parsed.unpinned.into_iter().map(|u| (display.to_owned(), u)));
+        index
+    }
+
     /// Reads one file of a known or detected format. `display` is how reports name it.
     pub fn add_file(
         &mut self,
@@ -106,29 +153,18 @@ impl Inventory {
             }
         };
         let text = String::from_utf8_lossy(&bytes);
-        let parsed = patchwarden_lockfiles::parse(format, &text, ctx).map_err(|error| {
+        let mut parsed = patchwarden_lockfiles::parse(format, &text, ctx).map_err(|error| {
             InventoryError::Parse {
                 path: PathBuf::from(display),
                 error,
             }
         })?;
-        let index = self.files.len();
-        self.files.push(InventoryFile {
-            path: display.to_owned(),
-            format,
-            packages: parsed.packages.len(),
-        });
-        self.packages
-            .extend(parsed.packages.into_iter().map(|package| Located {
-                package,
-                file: index,
-            }));
-        self.unpinned
-            .extend(parsed.unpinned.into_iter().map(|u| (display.to_owned(), u)));
+        let includes = std::mem::take(&mut parsed.includes);
+        self.push(display, format, parsed);
         // `-r other.txt`: read what is included, relative to this file, once.
         let base = path.parent().unwrap_or(Path::new("."));
         let display_base = Path::new(display).parent().unwrap_or(Path::new(""));
-        for include in parsed.includes {
+        for include in includes {
             let included = base.join(&include);
             let included_display = display_base.join(&include).display().to_string();
             if self.files.iter().any(|f| f.path == included_display) {

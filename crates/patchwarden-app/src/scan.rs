@@ -24,6 +24,10 @@ pub const SCAN_SCHEMA: &str = "patchwarden.scan/v1";
 pub struct ScanRequest {
     /// Files and directories.
     pub paths: Vec<PathBuf>,
+    /// Container images saved with `docker save` or as OCI layout tarballs.
+    pub images: Vec<PathBuf>,
+    /// Unpacked root filesystems.
+    pub rootfs: Vec<PathBuf>,
     /// The asset the findings belong to; None: the configured asset whose scan paths contain the
     /// scanned path, else the scanned directory's name.
     pub asset: Option<String>,

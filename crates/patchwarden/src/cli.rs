@@ -258,6 +258,12 @@ pub struct ScanArgs {
     /// Files or directories to scan
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// A container image saved with `docker save` or an OCI layout tarball (repeatable)
+    #[arg(long = "image", value_name = "FILE.tar")]
+    pub images: Vec<PathBuf>,
+    /// An unpacked root filesystem (repeatable)
+    #[arg(long, value_name = "DIR")]
+    pub rootfs: Vec<PathBuf>,
     /// The asset the findings belong to
     #[arg(long)]
     pub asset: Option<String>,

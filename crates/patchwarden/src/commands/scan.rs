@@ -18,6 +18,8 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Outcome>
     let (app, _) = App::open(settings::resolve(global)?).await?;
     let request = ScanRequest {
         paths: args.paths.clone(),
+        images: args.images.clone(),
+        rootfs: args.rootfs.clone(),
         asset: args.asset.clone(),
         record: !args.no_record,
         os_ecosystem: None,
