@@ -11,6 +11,7 @@ pub mod people;
 pub mod policy;
 pub mod severity;
 pub mod task;
+pub mod workflow;
 
 pub use actor::{ActorError, resolve_actor};
 pub use audit::{
@@ -22,3 +23,7 @@ pub use people::{Person, Role, RoleParseError};
 pub use policy::Policy;
 pub use severity::{Severity, SeverityParseError};
 pub use task::{Schedule, TaskSpec};
+pub use workflow::{Action, PatchRecord, State, TransitionError};
+
+/// The actor name of what patchwarden does on its own (config sync, expiries, scheduled jobs).
+pub const SYSTEM_ACTOR: &str = "system";
