@@ -3,7 +3,9 @@
 //! who is acting and what time it is, both of which are inputs, never read here from the environment.
 
 pub mod advisories;
+pub mod image;
 pub mod inventory;
+pub mod records;
 pub mod scan;
 pub mod sources;
 pub mod sync;
@@ -37,6 +39,12 @@ pub enum AppError {
     Fetch(String),
     #[error(transparent)]
     Inventory(Box<inventory::InventoryError>),
+    #[error(transparent)]
+    Transition(#[from] patchwarden_core::TransitionError),
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Image(Box<image::ImageError>),
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

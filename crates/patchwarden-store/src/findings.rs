@@ -144,6 +144,31 @@ impl Store {
         })
     }
 
+    /// The first scan after `after` that no longer saw this vulnerability on this asset: the re-scan that
+    /// proves a deploy removed it.
+    pub async fn scan_without(
+        &self,
+        asset: &str,
+        vulnerability: &str,
+        after: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        on_backend!(self, pool => {
+            let row = sqlx::query(
+                "SELECT s.id AS id FROM findings f JOIN scans s ON s.id = f.not_detected_since \
+                 WHERE f.asset = $1 AND f.vulnerability = $2 AND s.started_at >= $3 ORDER BY s.id LIMIT 1",
+            )
+            .bind(asset)
+            .bind(vulnerability)
+            .bind(after)
+            .fetch_optional(pool)
+            .await?;
+            match row {
+                Some(r) => Ok(Some(r.try_get("id")?)),
+                None => Ok(None),
+            }
+        })
+    }
+
     /// Records a scan of one asset and what it saw, in one transaction with one audit event: new
     /// findings get `detected_at` = the scan's start; findings seen before keep theirs (their due date
     /// follows the current severity from that first detection); findings of the asset it no longer sees

@@ -9,6 +9,7 @@ mod advisories;
 mod audit;
 mod estate;
 mod findings;
+mod records;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -24,6 +25,7 @@ pub use advisories::{AdvisorySource, Candidate, EcosystemCount, KevRow, NewAdvis
 pub use audit::AuditVerification;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
+pub use records::{EvidenceFile, RecordFilter};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
