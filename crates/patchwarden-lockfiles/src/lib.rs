@@ -30,18 +30,130 @@ fn parse_js_python(
 // ---- formats of other ecosystems, OS databases and SBOMs (another engineer edits this block) ----
 // (modules: cargo, gomod, gemfile, composer, dpkg, apk, os_release, purl, cyclonedx, spdx)
 
+mod apk;
+mod cargo;
+mod composer;
+mod cyclonedx;
+mod dpkg;
+mod gemfile;
+mod gomod;
+mod os_release;
+mod purl;
+mod spdx;
+
+pub use os_release::os_ecosystem;
+pub use purl::{PurlPackage, parse_purl};
+
 /// The format of a file of the other ecosystems, OS databases or SBOMs, by its name or content.
-fn detect_other(_file_name: &str, _head: &[u8]) -> Option<Format> {
+///
+/// `file_name` may be a bare name or a path (`/` or `\\` separated): the dpkg and apk databases are
+/// recognised by their place in the file system (`…/var/lib/dpkg/status`, `…/lib/apk/db/installed`) or,
+/// under their bare names `status` / `installed`, by their first bytes. SBOMs are recognised by their
+/// conventional names (`bom.json`, `*.cdx.json`, `bom.xml`, `*.cdx.xml`, `*.spdx.json`) or, for any
+/// `.json` / `.xml` file, by `"bomFormat": "CycloneDX"`, a `<bom … cyclonedx.org/schema/bom…>` root or
+/// `"spdxVersion"` in `head`.
+fn detect_other(file_name: &str, head: &[u8]) -> Option<Format> {
+    let path = file_name.replace('\\', "/");
+    let base = path.rsplit('/').next().unwrap_or(path.as_str());
+    let head = String::from_utf8_lossy(head);
+    let head = head.trim_start_matches('\u{feff}');
+    match base {
+        "Cargo.lock" => return Some(Format::CargoLock),
+        "go.mod" => return Some(Format::GoMod),
+        "Gemfile.lock" | "gems.locked" => return Some(Format::GemfileLock),
+        "composer.lock" => return Some(Format::ComposerLock),
+        _ => {}
+    }
+    if path.ends_with("var/lib/dpkg/status")
+        || path.contains("var/lib/dpkg/status.d/")
+        || (base == "status" && head.starts_with("Package:"))
+    {
+        return Some(Format::DpkgStatus);
+    }
+    if path.ends_with("lib/apk/db/installed") || (base == "installed" && apk::looks_like(head)) {
+        return Some(Format::ApkInstalled);
+    }
+    let lower = base.to_ascii_lowercase();
+    if lower.ends_with(".spdx.json") {
+        return Some(Format::SpdxJson);
+    }
+    if lower == "bom.json" || lower.ends_with(".cdx.json") {
+        return Some(Format::CycloneDxJson);
+    }
+    if lower == "bom.xml" || lower.ends_with(".cdx.xml") {
+        return Some(Format::CycloneDxXml);
+    }
+    if lower.ends_with(".json") {
+        if head.contains("\"bomFormat\"") && head.contains("\"CycloneDX\"") {
+            return Some(Format::CycloneDxJson);
+        }
+        if head.contains("\"spdxVersion\"") {
+            return Some(Format::SpdxJson);
+        }
+    }
+    if lower.ends_with(".xml") && head.contains("<bom") && head.contains("cyclonedx.org/schema/bom")
+    {
+        return Some(Format::CycloneDxXml);
+    }
     None
 }
 
 /// Parses a format of this block; None for formats of the other block.
 fn parse_other(
-    _format: Format,
-    _text: &str,
-    _ctx: &ParseContext,
+    format: Format,
+    text: &str,
+    ctx: &ParseContext,
 ) -> Option<Result<Parsed, LockfileParseError>> {
-    None
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let ours = matches!(
+        format,
+        Format::CargoLock
+            | Format::GoMod
+            | Format::GemfileLock
+            | Format::ComposerLock
+            | Format::DpkgStatus
+            | Format::ApkInstalled
+            | Format::CycloneDxJson
+            | Format::CycloneDxXml
+            | Format::SpdxJson
+    );
+    // An empty file installs nothing, whatever its format.
+    if ours && text.trim().is_empty() {
+        return Some(Ok(Parsed::default()));
+    }
+    let result = match format {
+        Format::CargoLock => cargo::parse(text),
+        Format::GoMod => gomod::parse(text),
+        Format::GemfileLock => gemfile::parse(text),
+        Format::ComposerLock => composer::parse(text),
+        Format::DpkgStatus => dpkg::parse(text, ctx),
+        Format::ApkInstalled => apk::parse(text, ctx),
+        Format::CycloneDxJson => cyclonedx::parse_json(text),
+        Format::CycloneDxXml => cyclonedx::parse_xml(text),
+        Format::SpdxJson => spdx::parse(text),
+        _ => return None,
+    };
+    Some(result)
+}
+
+/// An error of `format` at `line` (1-based), for the parsers of this block.
+fn other_error(
+    format: Format,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: impl Into<String>,
+) -> LockfileParseError {
+    LockfileParseError {
+        format,
+        line,
+        column,
+        message: message.into(),
+    }
+}
+
+/// A count or index as the u32 of [`Package::line`], saturating.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 // ---- end of other block ----
 
