@@ -146,7 +146,7 @@ fn serve(
             Ok(bytes) => {
                 let tag = etag(&bytes);
                 let fresh = headers.get("if-none-match") == Some(&tag)
-                    || (headers.get("if-none-match").is_none()
+                    || (!headers.contains_key("if-none-match")
                         && headers.get("if-modified-since").map(String::as_str)
                             == Some(LAST_MODIFIED));
                 let extra = format!("ETag: {tag}\r\nLast-Modified: {LAST_MODIFIED}\r\n");
