@@ -104,6 +104,8 @@ pub struct ScanResult {
     pub unpinned: Vec<UnpinnedRequirement>,
     /// Findings of this asset that earlier scans saw and this one did not.
     pub no_longer_detected: Vec<String>,
+    /// Patch records this scan opened for new findings.
+    pub records_opened: Vec<i64>,
     pub warnings: Vec<String>,
 }
 
@@ -146,6 +148,16 @@ impl App {
                 inventory.add_file(path, &path.display().to_string(), None, &ctx)
             };
             result.map_err(|e| crate::AppError::Inventory(Box::new(e)))?;
+        }
+        // Root filesystems and images add to the same inventory; each one's OS packages take the
+        // ecosystem of its own os-release.
+        for root in &request.rootfs {
+            crate::image::add_rootfs(&mut inventory, root, &ctx)
+                .map_err(|e| crate::AppError::Image(Box::new(e)))?;
+        }
+        for image in &request.images {
+            crate::image::add_image(&mut inventory, image, &ctx)
+                .map_err(|e| crate::AppError::Image(Box::new(e)))?;
         }
         self.scan_inventory(request, inventory, now).await
     }
@@ -285,6 +297,7 @@ impl App {
             packages: inventory.packages.len() as i64,
             unevaluated: unevaluated.values().map(|s| s.len() as i64).sum(),
         };
+        let mut records_opened = Vec::new();
         let (scan_id, no_longer_detected) = if request.record {
             let recorded = self
                 .store
@@ -295,6 +308,9 @@ impl App {
                 finding.detected_at = stored.detected_at;
                 finding.due = stored.due_at;
             }
+            // A new finding opens a patch record; one whose vulnerability has an open record joins it.
+            let opened = self.open_records_for(&recorded.findings).await?;
+            records_opened = opened.iter().map(|r| r.id).collect();
             let gone = recorded
                 .gone
                 .iter()
@@ -365,6 +381,7 @@ impl App {
                 })
                 .collect(),
             no_longer_detected,
+            records_opened,
             warnings,
         })
     }
@@ -384,6 +401,17 @@ impl App {
         });
         if let Some(a) = configured {
             return a.name.clone();
+        }
+        // Only images or root filesystems: the first one's name (`app.tar` → `app`).
+        if request.paths.is_empty() {
+            let named = request
+                .images
+                .first()
+                .and_then(|i| i.file_stem())
+                .or_else(|| request.rootfs.first().and_then(|r| r.file_name()));
+            if let Some(name) = named {
+                return name.to_string_lossy().into_owned();
+            }
         }
         let first = request
             .paths

@@ -127,6 +127,29 @@ Findings are recorded for the asset (--asset, else the configured asset whose sc
 path, else the directory's name); a finding seen again keeps its first detection date.")]
     Scan(ScanArgs),
 
+    /// Patch records: drive each patch from detection to closed
+    #[command(subcommand)]
+    Patch(PatchCommand),
+
+    /// Records that need attention: due soon or overdue
+    #[command(
+        after_help = "Examples:\n  patchwarden sla\n  patchwarden sla --overdue\n  patchwarden sla --due-within 48h --format json"
+    )]
+    Sla {
+        /// Only records past their due time
+        #[arg(long)]
+        overdue: bool,
+        /// Only records due within this long (e.g. 48h, 7d)
+        #[arg(long, value_name = "DURATION")]
+        due_within: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+
+    /// Record keeping: purge closed records past retention
+    #[command(subcommand)]
+    Records(RecordsCommand),
+
     /// Import, sync and inspect the advisory database (OSV, CISA KEV)
     #[command(subcommand)]
     Db(DbCommand),
@@ -255,8 +278,8 @@ The base URL is `osv_base_url` in [advisories]; to work offline, fetch the same 
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or directories to scan
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or directories to scan [default: ., unless --image or --rootfs is given]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// A container image saved with `docker save` or an OCI layout tarball (repeatable)
     #[arg(long = "image", value_name = "FILE.tar")]
@@ -284,4 +307,216 @@ pub enum ScanFormat {
     Sarif,
     Markdown,
     Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecordsCommand {
+    /// Delete closed records (and their evidence) closed before DATE; refuses anything inside the
+    /// policy's retention. The audit log is kept whole, so `audit verify` still passes.
+    #[command(after_help = "Examples:\n  patchwarden --as cto records purge --before 2025-01-01")]
+    Purge {
+        #[arg(long, value_name = "DATE")]
+        before: String,
+    },
+}
+
+/// One or more record ids (one release may fix many records).
+#[derive(Debug, Args)]
+pub struct Ids {
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<i64>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PatchCommand {
+    /// List patch records (open ones unless --all)
+    #[command(
+        after_help = "Examples:\n  patchwarden patch list\n  patchwarden patch list --asset api --all --format json"
+    )]
+    List {
+        #[arg(long)]
+        asset: Option<String>,
+        /// Include closed and dismissed records
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show one record with its history of steps
+    #[command(
+        after_help = "Examples:\n  patchwarden patch show 12\n  patchwarden patch show 12 --format json"
+    )]
+    Show {
+        id: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Open a record by hand: a vendor advisory, a security ticket, a user report
+    #[command(after_help = "\
+Examples:
+  patchwarden --as cto patch new --title 'Supabase auth advisory' --asset auth --severity high --source vendor-advisory --link https://example.invalid/advisory
+  patchwarden --as cto patch new --title 'XSS report' --asset web --cvss 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N' --source user-report")]
+    New {
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        asset: String,
+        #[arg(long, value_parser = ["critical", "high", "medium", "low"])]
+        severity: Option<String>,
+        /// A CVSS vector; its base score gives the severity unless --severity is given
+        #[arg(long, value_name = "VECTOR", allow_hyphen_values = true)]
+        cvss: Option<String>,
+        #[arg(long, default_value = "ticket", value_parser = ["vendor-advisory", "ticket", "user-report"])]
+        source: String,
+        #[arg(long = "link", value_name = "URL")]
+        links: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Assess: severity (computed, or overridden with a reason), exposure, and the path
+    #[command(
+        after_help = "Examples:\n  patchwarden --as cto patch assess 12 --data-at-risk 'patient survey answers'\n  patchwarden --as cto patch assess 12 --severity critical --reason 'RCE reachable' --affects api --affects worker --data-at-risk 'card data' --path emergency"
+    )]
+    Assess {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long, value_parser = ["critical", "high", "medium", "low"])]
+        severity: Option<String>,
+        #[arg(long)]
+        reason: Option<String>,
+        /// An affected asset (repeatable; default: the record's asset)
+        #[arg(long = "affects", value_name = "ASSET")]
+        affects: Vec<String>,
+        #[arg(long)]
+        data_at_risk: Option<String>,
+        #[arg(long, value_parser = ["emergency", "scheduled"])]
+        path: Option<String>,
+    },
+    /// Plan: a Release Owner, the patch, a rollback plan, the tests; a release date for scheduled patches
+    #[command(
+        after_help = "Examples:\n  patchwarden --as cto patch plan 12 --release-owner rosa --target django@4.2.11 --rollback 'redeploy previous image' --tests pytest --tests playwright --release-date 2026-03-05"
+    )]
+    Plan {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long)]
+        release_owner: Option<String>,
+        /// Target version, NAME@VERSION (repeatable)
+        #[arg(long = "target", value_name = "NAME@VERSION")]
+        targets: Vec<String>,
+        #[arg(long)]
+        rollback: Option<String>,
+        /// A test suite to run (repeatable)
+        #[arg(long = "tests", value_name = "SUITE")]
+        tests: Vec<String>,
+        /// Planned release (YYYY-MM-DD or RFC 3339)
+        #[arg(long, value_name = "DATE")]
+        release_date: Option<String>,
+    },
+    /// Test: JUnit XML reports from staging; refused unless the pass rate meets the policy
+    #[command(
+        after_help = "Examples:\n  patchwarden --as rosa patch test 12 --junit reports/pytest.xml --junit reports/playwright.xml"
+    )]
+    Test {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long = "junit", value_name = "FILE")]
+        junit: Vec<PathBuf>,
+    },
+    /// Approve an emergency hotfix (Incident Commander)
+    #[command(after_help = "Examples:\n  patchwarden --as ivy patch approve 12")]
+    Approve {
+        #[command(flatten)]
+        ids: Ids,
+    },
+    /// Deploy: record the runbook, pull request, commit or deploy id
+    #[command(after_help = "Examples:\n  patchwarden --as rosa patch deploy 12 13 --ref 'PR #42'")]
+    Deploy {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long = "ref", value_name = "REFERENCE")]
+        reference: Option<String>,
+    },
+    /// Verify after the post-deploy window: a re-scan without the finding (found automatically) and/or notes
+    #[command(
+        after_help = "Examples:\n  patchwarden --as rosa patch verify 12 --note 'logs clean 30 min' --note 'login and checkout flows validated'"
+    )]
+    Verify {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long = "note", value_name = "TEXT")]
+        notes: Vec<String>,
+        /// A scan id in which the finding is gone
+        #[arg(long)]
+        rescan: Option<i64>,
+    },
+    /// Close a complete record (incident link; post-mortem link after an emergency)
+    #[command(
+        after_help = "Examples:\n  patchwarden --as cto patch close 12 --incident https://example.invalid/inc/7 --postmortem https://example.invalid/pm/7"
+    )]
+    Close {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long, value_name = "URL")]
+        incident: Option<String>,
+        #[arg(long, value_name = "URL")]
+        postmortem: Option<String>,
+    },
+    /// Mitigate with a compensating control (the permanent fix is still owed)
+    #[command(
+        after_help = "Examples:\n  patchwarden --as cto patch mitigate 12 --control 'WAF rule blocking /upload' --evidence 'rule 1234' --owner cto --recheck 2026-03-09"
+    )]
+    Mitigate {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long)]
+        control: Option<String>,
+        #[arg(long)]
+        evidence: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        recheck: Option<String>,
+    },
+    /// Request a risk acceptance (reason, expiry), or --approve one (a second person)
+    #[command(
+        after_help = "Examples:\n  patchwarden --as rosa patch accept-risk 12 --reason 'internal tool only' --expires 2026-06-30\n  patchwarden --as leo patch accept-risk 12 --approve"
+    )]
+    AcceptRisk {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+        /// Approve the pending request
+        #[arg(long, conflicts_with_all = ["reason", "expires"])]
+        approve: bool,
+    },
+    /// Dismiss: not affected or a false positive, with a justification (exported as VEX)
+    #[command(
+        after_help = "Examples:\n  patchwarden --as cto patch dismiss 12 --not-affected --justification 'the vulnerable code path is never called'"
+    )]
+    Dismiss {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long, conflicts_with = "false_positive")]
+        not_affected: bool,
+        #[arg(long)]
+        false_positive: bool,
+        #[arg(long)]
+        justification: Option<String>,
+    },
+    /// Add a comment
+    #[command(
+        after_help = "Examples:\n  patchwarden --as rosa patch comment 12 --text 'waiting for the vendor'"
+    )]
+    Comment {
+        #[command(flatten)]
+        ids: Ids,
+        #[arg(long)]
+        text: String,
+    },
 }

@@ -5,13 +5,14 @@ mod config;
 mod cvss;
 mod db;
 mod init;
+mod patch;
 mod scan;
 mod whoami;
 
 use clap::CommandFactory;
 
 use crate::Outcome;
-use crate::cli::{Cli, Command};
+use crate::cli::{self, Cli, Command};
 
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let global = &cli.global;
@@ -19,6 +20,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Init { force } => block_on(init::run(global, force)),
         Command::Config(cmd) => config::run(global, cmd),
         Command::Cvss { vector, format } => cvss::run(global, &vector, format),
+        Command::Patch(cmd) => block_on(patch::run(global, cmd)),
+        Command::Sla {
+            overdue,
+            due_within,
+            format,
+        } => block_on(patch::sla(global, overdue, due_within.as_deref(), format)),
+        Command::Records(cli::RecordsCommand::Purge { before }) => {
+            block_on(patch::purge(global, &before))
+        }
         Command::Scan(args) => block_on(scan::run(global, args)),
         Command::Db(cmd) => block_on(db::run(global, cmd)),
         Command::Audit(cmd) => block_on(audit::run(global, cmd)),

@@ -16,8 +16,14 @@ mod reports;
 
 pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Outcome> {
     let (app, _) = App::open(settings::resolve(global)?).await?;
+    // The current directory by default, but not beside an image or root filesystem.
+    let paths = if args.paths.is_empty() && args.images.is_empty() && args.rootfs.is_empty() {
+        vec![".".into()]
+    } else {
+        args.paths.clone()
+    };
     let request = ScanRequest {
-        paths: args.paths.clone(),
+        paths,
         images: args.images.clone(),
         rootfs: args.rootfs.clone(),
         asset: args.asset.clone(),
