@@ -27,7 +27,10 @@ fn osv_zip(ecosystem: &str) -> PathBuf {
 }
 
 fn status(dir: &Path) -> Value {
-    let out = pw(dir).args(["db", "status", "--format", "json"]).assert().success();
+    let out = pw(dir)
+        .args(["db", "status", "--format", "json"])
+        .assert()
+        .success();
     json(&out.get_output().stdout)
 }
 
@@ -36,7 +39,11 @@ fn count(status: &Value, ecosystem: &str) -> i64 {
         .as_array()
         .expect("ecosystems")
         .iter()
-        .filter(|e| e["ecosystem"].as_str().is_some_and(|n| n == ecosystem || n.starts_with(&format!("{ecosystem}:"))))
+        .filter(|e| {
+            e["ecosystem"]
+                .as_str()
+                .is_some_and(|n| n == ecosystem || n.starts_with(&format!("{ecosystem}:")))
+        })
         .map(|e| e["advisories"].as_i64().unwrap_or(0))
         .sum()
 }
@@ -44,14 +51,30 @@ fn count(status: &Value, ecosystem: &str) -> i64 {
 #[test]
 fn every_real_advisory_imports_and_reimport_of_an_unchanged_source_is_free() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let zips: Vec<_> = ["PyPI", "crates.io", "Go", "npm", "Debian", "Alpine"].iter().map(|e| osv_zip(e)).collect();
-    let out = pw(dir.path()).args(["db", "import", "--format", "json"]).args(&zips).assert().success();
+    let zips: Vec<_> = ["PyPI", "crates.io", "Go", "npm", "Debian", "Alpine"]
+        .iter()
+        .map(|e| osv_zip(e))
+        .collect();
+    let out = pw(dir.path())
+        .args(["db", "import", "--format", "json"])
+        .args(&zips)
+        .assert()
+        .success();
     let doc = json(&out.get_output().stdout);
-    let records: Vec<i64> = doc["imports"].as_array().expect("imports").iter().map(|i| i["records"].as_i64().unwrap_or(-1)).collect();
+    let records: Vec<i64> = doc["imports"]
+        .as_array()
+        .expect("imports")
+        .iter()
+        .map(|i| i["records"].as_i64().unwrap_or(-1))
+        .collect();
     // The record counts of ../shared/data/osv/README.md.
     assert_eq!(records, [2661, 1206, 4291, 3621, 1712, 2438]);
     for import in doc["imports"].as_array().expect("imports") {
-        assert_eq!(import["skipped"].as_array().map(Vec::len), Some(0), "{import}");
+        assert_eq!(
+            import["skipped"].as_array().map(Vec::len),
+            Some(0),
+            "{import}"
+        );
         assert_eq!(import["added"], import["records"]);
     }
     let s = status(dir.path());
@@ -64,13 +87,19 @@ fn every_real_advisory_imports_and_reimport_of_an_unchanged_source_is_free() {
         .arg(&zips[0])
         .assert()
         .success()
-        .stdout(predicate::str::contains("unchanged since the last import (2661 records)"));
+        .stdout(predicate::str::contains(
+            "unchanged since the last import (2661 records)",
+        ));
 }
 
 #[test]
 fn the_kev_catalog_marks_advisories_known_exploited() {
     let dir = tempfile::tempdir().expect("tempdir");
-    pw(dir.path()).args(["db", "import"]).arg(osv_zip("Go")).assert().success();
+    pw(dir.path())
+        .args(["db", "import"])
+        .arg(osv_zip("Go"))
+        .assert()
+        .success();
     let out = pw(dir.path())
         .args(["db", "import", "--format", "json"])
         .arg(shared_data().join("kev/known_exploited_vulnerabilities.json"))
@@ -78,15 +107,24 @@ fn the_kev_catalog_marks_advisories_known_exploited() {
         .success();
     let doc = json(&out.get_output().stdout);
     assert_eq!(doc["imports"][0]["kev_entries"], 1404);
-    let exploited = doc["imports"][0]["known_exploited"].as_i64().expect("count");
-    assert!(exploited > 0, "some Go advisories alias a CVE in the KEV catalog");
+    let exploited = doc["imports"][0]["known_exploited"]
+        .as_i64()
+        .expect("count");
+    assert!(
+        exploited > 0,
+        "some Go advisories alias a CVE in the KEV catalog"
+    );
     assert_eq!(status(dir.path())["known_exploited"], exploited);
 }
 
 #[test]
 fn a_truncated_zip_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    pw(dir.path()).args(["db", "import"]).arg(osv_zip("crates.io")).assert().success();
+    pw(dir.path())
+        .args(["db", "import"])
+        .arg(osv_zip("crates.io"))
+        .assert()
+        .success();
     let before = status(dir.path());
     let bytes = std::fs::read(osv_zip("PyPI")).expect("read zip");
     let truncated = dir.path().join("truncated.zip");
@@ -96,7 +134,9 @@ fn a_truncated_zip_is_refused_and_changes_nothing() {
         .arg(&truncated)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("truncated.zip is not a readable zip archive"));
+        .stderr(predicate::str::contains(
+            "truncated.zip is not a readable zip archive",
+        ));
     assert_eq!(status(dir.path())["ecosystems"], before["ecosystems"]);
 }
 
@@ -119,10 +159,20 @@ fn an_invalid_record_refuses_the_source_unless_skipped() {
         .arg(&advisories)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("entry nested/PW-2.json is not valid OSV: at affected[0].ranges[0].events[0]"));
-    assert_eq!(status(dir.path())["ecosystems"], serde_json::json!([]), "nothing was imported");
+        .stderr(predicate::str::contains(
+            "entry nested/PW-2.json is not valid OSV: at affected[0].ranges[0].events[0]",
+        ));
+    assert_eq!(
+        status(dir.path())["ecosystems"],
+        serde_json::json!([]),
+        "nothing was imported"
+    );
 
-    let out = pw(dir.path()).args(["db", "import", "--skip-invalid", "--format", "json"]).arg(&advisories).assert().success();
+    let out = pw(dir.path())
+        .args(["db", "import", "--skip-invalid", "--format", "json"])
+        .arg(&advisories)
+        .assert()
+        .success();
     let doc = json(&out.get_output().stdout);
     assert_eq!(doc["imports"][0]["added"], 1);
     assert_eq!(doc["imports"][0]["skipped"][0]["entry"], "nested/PW-2.json");
@@ -137,12 +187,22 @@ fn a_newer_modified_replaces_an_older_one_never_the_reverse() {
         path
     };
     let import = |path: &Path| {
-        let out = pw(dir.path()).args(["db", "import", "--format", "json"]).arg(path).assert().success();
+        let out = pw(dir.path())
+            .args(["db", "import", "--format", "json"])
+            .arg(path)
+            .assert()
+            .success();
         json(&out.get_output().stdout)["imports"][0].clone()
     };
     assert_eq!(import(&write("a.json", "2021-01-01T00:00:00Z"))["added"], 1);
-    assert_eq!(import(&write("b.json", "2022-06-01T00:00:00Z"))["updated"], 1);
-    assert_eq!(import(&write("c.json", "2020-01-01T00:00:00Z"))["unchanged"], 1);
+    assert_eq!(
+        import(&write("b.json", "2022-06-01T00:00:00Z"))["updated"],
+        1
+    );
+    assert_eq!(
+        import(&write("c.json", "2020-01-01T00:00:00Z"))["unchanged"],
+        1
+    );
 }
 
 #[test]
@@ -151,20 +211,28 @@ fn a_zip_bomb_is_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("bomb.zip");
     let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).expect("create"));
-    zip.start_file("BOMB-1.json", zip::write::SimpleFileOptions::default().large_file(true))
-        .expect("entry");
+    zip.start_file(
+        "BOMB-1.json",
+        zip::write::SimpleFileOptions::default().large_file(true),
+    )
+    .expect("entry");
     let block = vec![b' '; 1 << 20];
     for _ in 0..40 {
         zip.write_all(&block).expect("write");
     }
     zip.finish().expect("finish");
-    assert!(std::fs::metadata(&path).expect("meta").len() < 1 << 20, "it is a bomb: small on disk");
+    assert!(
+        std::fs::metadata(&path).expect("meta").len() < 1 << 20,
+        "it is a bomb: small on disk"
+    );
     pw(dir.path())
         .args(["db", "import"])
         .arg(&path)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("entry BOMB-1.json inflates to more than"));
+        .stderr(predicate::str::contains(
+            "entry BOMB-1.json inflates to more than",
+        ));
 }
 
 #[test]
@@ -172,8 +240,14 @@ fn sync_downloads_once_and_then_costs_one_request_per_source() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = StaticServer::start([
         ("/PyPI/all.zip".to_owned(), Route::File(osv_zip("PyPI"))),
-        ("/crates.io/all.zip".to_owned(), Route::File(osv_zip("crates.io"))),
-        ("/kev.json".to_owned(), Route::File(shared_data().join("kev/known_exploited_vulnerabilities.json"))),
+        (
+            "/crates.io/all.zip".to_owned(),
+            Route::File(osv_zip("crates.io")),
+        ),
+        (
+            "/kev.json".to_owned(),
+            Route::File(shared_data().join("kev/known_exploited_vulnerabilities.json")),
+        ),
         ("/npm/all.zip".to_owned(), Route::Status(503)),
     ]);
     std::fs::write(
@@ -185,19 +259,39 @@ fn sync_downloads_once_and_then_costs_one_request_per_source() {
     )
     .expect("config");
 
-    let out = pw(dir.path()).args(["db", "sync", "--format", "json"]).assert().success();
+    let out = pw(dir.path())
+        .args(["db", "sync", "--format", "json"])
+        .assert()
+        .success();
     let doc = json(&out.get_output().stdout);
-    let outcomes: Vec<_> = doc["sources"].as_array().expect("sources").iter().map(|s| s["outcome"].as_str().unwrap_or("")).collect();
+    let outcomes: Vec<_> = doc["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| s["outcome"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(outcomes, ["imported", "imported", "imported"]);
     assert_eq!(doc["sources"][0]["import"]["records"], 2661);
     assert_eq!(count(&status(dir.path()), "crates.io"), 1206);
 
-    let out = pw(dir.path()).args(["db", "sync", "--format", "json"]).assert().success();
+    let out = pw(dir.path())
+        .args(["db", "sync", "--format", "json"])
+        .assert()
+        .success();
     let doc = json(&out.get_output().stdout);
-    let outcomes: Vec<_> = doc["sources"].as_array().expect("sources").iter().map(|s| s["outcome"].as_str().unwrap_or("")).collect();
+    let outcomes: Vec<_> = doc["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| s["outcome"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(outcomes, ["not-modified", "not-modified", "not-modified"]);
     let statuses: Vec<u16> = server.hits().iter().map(|h| h.status).collect();
-    assert_eq!(statuses, [200, 200, 200, 304, 304, 304], "one request per unchanged source");
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 304, 304, 304],
+        "one request per unchanged source"
+    );
 
     // One failing source is reported; the others still sync; exit 2.
     pw(dir.path())
@@ -216,21 +310,35 @@ fn status_warns_when_the_data_is_older_than_the_scan_cadence() {
         .args(["db", "status"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("no advisory data has been imported"));
-    pw(dir.path()).args(["db", "import"]).arg(osv_zip("crates.io")).assert().success();
-    pw(dir.path()).args(["db", "status"]).assert().success().stderr(predicate::str::is_empty());
+        .stderr(predicate::str::contains(
+            "no advisory data has been imported",
+        ));
+    pw(dir.path())
+        .args(["db", "import"])
+        .arg(osv_zip("crates.io"))
+        .assert()
+        .success();
+    pw(dir.path())
+        .args(["db", "status"])
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
     pw(dir.path())
         .env("PATCHWARDEN_NOW", "2026-09-03T09:00:00Z")
         .args(["db", "status"])
         .assert()
         .success()
-        .stderr(predicate::str::contains("older than the policy's scan cadence (1d)"));
+        .stderr(predicate::str::contains(
+            "older than the policy's scan cadence (1d)",
+        ));
 }
 
 #[test]
 fn import_and_status_work_on_postgres() {
     let Ok(url) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
-        eprintln!("PATCHWARDEN_TEST_POSTGRES_URL is not set: the PostgreSQL import test did not run");
+        eprintln!(
+            "PATCHWARDEN_TEST_POSTGRES_URL is not set: the PostgreSQL import test did not run"
+        );
         return;
     };
     let name = format!("pw_db_{}", std::process::id());
@@ -242,16 +350,29 @@ fn import_and_status_work_on_postgres() {
     };
     admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     assert!(admin(format!("CREATE DATABASE {name}")).success());
-    let db_url = format!("{}/{name}", url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b));
+    let db_url = format!(
+        "{}/{name}",
+        url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b)
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let run = |args: &[&str]| {
         let mut cmd = pw(dir.path());
         cmd.env("PATCHWARDEN_DATABASE_URL", &db_url).args(args);
         cmd
     };
-    run(&["db", "import"]).arg(osv_zip("crates.io")).arg(shared_data().join("kev/known_exploited_vulnerabilities.json")).assert().success();
-    run(&["db", "import"]).arg(osv_zip("crates.io")).assert().success().stdout(predicate::str::contains("unchanged"));
-    let out = run(&["db", "status", "--format", "json"]).assert().success();
+    run(&["db", "import"])
+        .arg(osv_zip("crates.io"))
+        .arg(shared_data().join("kev/known_exploited_vulnerabilities.json"))
+        .assert()
+        .success();
+    run(&["db", "import"])
+        .arg(osv_zip("crates.io"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("unchanged"));
+    let out = run(&["db", "status", "--format", "json"])
+        .assert()
+        .success();
     let doc = json(&out.get_output().stdout);
     assert_eq!(count(&doc, "crates.io"), 1206);
     assert_eq!(doc["kev_entries"], 1404);
