@@ -115,8 +115,14 @@ impl Scheme {
         let built = SCRATCH.try_with(|scratch| match scratch.try_borrow_mut() {
             Ok(mut key) => {
                 key.clear();
-                self.encode(version, &mut key)
-                    .map(|()| Box::<[u8]>::from(key.as_slice()))
+                let built = self
+                    .encode(version, &mut key)
+                    .map(|()| Box::<[u8]>::from(key.as_slice()));
+                if key.capacity() > 4096 {
+                    // Do not keep a huge buffer around after a huge input.
+                    *key = Vec::new();
+                }
+                built
             }
             Err(_) => self.encode_fresh(version),
         });

@@ -27,16 +27,16 @@
 use crate::key::{push_escaped, push_num};
 
 #[derive(Debug)]
-enum Leaf {
+enum Leaf<'a> {
     /// Digits without leading zeros ("" is zero).
-    Int(String),
-    Str(String),
+    Int(&'a str),
+    Str(&'a str),
 }
 
 const QUALIFIERS: [&str; 7] = ["alpha", "beta", "milestone", "rc", "snapshot", "", "sp"];
 const RELEASE: usize = 5;
 
-fn qualifier(value: &str, followed_by_digit: bool) -> String {
+fn qualifier(value: &str, followed_by_digit: bool) -> &str {
     let value = if followed_by_digit && value.len() == 1 {
         match value {
             "a" => "alpha",
@@ -48,21 +48,21 @@ fn qualifier(value: &str, followed_by_digit: bool) -> String {
         value
     };
     match value {
-        "ga" | "final" | "release" => String::new(),
-        "cr" => "rc".to_owned(),
-        other => other.to_owned(),
+        "ga" | "final" | "release" => "",
+        "cr" => "rc",
+        other => other,
     }
 }
 
-fn parse_item(is_digit: bool, buf: &str) -> Leaf {
+fn parse_item(is_digit: bool, buf: &str) -> Leaf<'_> {
     if is_digit {
-        Leaf::Int(buf.trim_start_matches('0').to_owned())
+        Leaf::Int(buf.trim_start_matches('0'))
     } else {
         Leaf::Str(qualifier(buf, false))
     }
 }
 
-impl Leaf {
+impl Leaf<'_> {
     /// `compareTo(null)`.
     fn null_sign(&self) -> i8 {
         match self {
@@ -76,8 +76,7 @@ impl Leaf {
 }
 
 /// Splits into the chain of nested lists: `levels[k + 1]` is the last item of `levels[k]`.
-fn split(version: &str) -> Vec<Vec<Leaf>> {
-    let lower = version.to_lowercase();
+fn split(lower: &str) -> Vec<Vec<Leaf<'_>>> {
     let mut levels: Vec<Vec<Leaf>> = vec![Vec::new()];
     let mut is_digit = false;
     let mut start = 0;
@@ -89,7 +88,7 @@ fn split(version: &str) -> Vec<Vec<Leaf>> {
     for (i, c) in lower.char_indices() {
         if c == '.' || c == '-' {
             let item = if i == start {
-                Leaf::Int(String::new())
+                Leaf::Int("")
             } else {
                 parse_item(is_digit, &lower[start..i])
             };
@@ -142,14 +141,14 @@ fn split(version: &str) -> Vec<Vec<Leaf>> {
     levels
 }
 
-fn is_null(leaf: &Leaf) -> bool {
+fn is_null(leaf: &Leaf<'_>) -> bool {
     match leaf {
         Leaf::Int(d) => d.is_empty(),
         Leaf::Str(s) => s.is_empty(),
     }
 }
 
-fn emit(levels: &[Vec<Leaf>], out: &mut Vec<u8>) {
+fn emit(levels: &[Vec<Leaf<'_>>], out: &mut Vec<u8>) {
     // list_sign[k]: compareTo(null) of the list at level k.
     let mut list_sign = vec![0i8; levels.len() + 1];
     for k in (0..levels.len()).rev() {
@@ -166,7 +165,7 @@ fn sign_byte(s: i8) -> u8 {
     (2 + s) as u8
 }
 
-fn emit_level(levels: &[Vec<Leaf>], k: usize, list_sign: &[i8], out: &mut Vec<u8>) {
+fn emit_level(levels: &[Vec<Leaf<'_>>], k: usize, list_sign: &[i8], out: &mut Vec<u8>) {
     let items = &levels[k];
     let child = k + 1 < levels.len();
     // Suffix signs: compareTo(null) of the first non-null item from here on.
@@ -206,8 +205,21 @@ fn emit_level(levels: &[Vec<Leaf>], k: usize, list_sign: &[i8], out: &mut Vec<u8
     out.push(sign_byte(0));
 }
 
+/// `toLowerCase(Locale.ENGLISH)`, borrowing when there is nothing to lower.
+fn lowercase(input: &str) -> std::borrow::Cow<'_, str> {
+    if input
+        .bytes()
+        .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    {
+        std::borrow::Cow::Owned(input.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(input)
+    }
+}
+
 pub(crate) fn parse(input: &str, out: &mut Vec<u8>) -> Result<(), &'static str> {
-    let levels = split(input);
+    let lower = lowercase(input);
+    let levels = split(&lower);
     emit(&levels, out);
     Ok(())
 }
@@ -215,12 +227,12 @@ pub(crate) fn parse(input: &str, out: &mut Vec<u8>) -> Result<(), &'static str> 
 /// The canonical item structure, as `ComparableVersion` prints its tokens (for tests).
 #[cfg(test)]
 fn tokens(input: &str) -> String {
-    fn level(levels: &[Vec<Leaf>], k: usize) -> String {
+    fn level(levels: &[Vec<Leaf<'_>>], k: usize) -> String {
         let mut parts: Vec<String> = levels[k]
             .iter()
             .map(|l| match l {
-                Leaf::Int(d) if d.is_empty() => "0".to_owned(),
-                Leaf::Int(d) | Leaf::Str(d) => d.clone(),
+                Leaf::Int("") => "0".to_owned(),
+                Leaf::Int(d) | Leaf::Str(d) => (*d).to_owned(),
             })
             .collect();
         if k + 1 < levels.len() {
@@ -228,7 +240,7 @@ fn tokens(input: &str) -> String {
         }
         format!("[{}]", parts.join(", "))
     }
-    level(&split(input), 0)
+    level(&split(&lowercase(input)), 0)
 }
 
 #[cfg(test)]
