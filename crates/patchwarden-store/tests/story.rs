@@ -500,3 +500,85 @@ async fn a_finding_keeps_its_first_detection_across_scans() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_update_of_a_record_is_a_conflict_and_changes_nothing() {
+    use patchwarden_core::workflow::{NewRecord, PatchRecord, RecordSource};
+    use patchwarden_store::StoreError;
+    on_every_backend(|store, _| async move {
+        let new = NewRecord {
+            title: "t".into(),
+            asset: "api".into(),
+            vulnerability: Some("CVE-1".into()),
+            aliases: vec![],
+            source: RecordSource::Ticket,
+            links: vec![],
+            severity: Some(patchwarden_core::Severity::High),
+            cvss_vector: None,
+            cvss_score: None,
+            detected_at: at(0),
+        };
+        let record = PatchRecord::open(0, new, &patchwarden_core::Policy::default());
+        let stored = store
+            .create_record(record, "leo", serde_json::json!({}))
+            .await
+            .expect("create");
+        assert!(stored.id > 0);
+        assert_eq!(
+            store
+                .open_record_for("api", "CVE-1")
+                .await
+                .expect("lookup")
+                .map(|r| r.id),
+            Some(stored.id)
+        );
+
+        let mut first = stored.clone();
+        first.version += 1;
+        first.title = "first".into();
+        let mut second = stored.clone();
+        second.version += 1;
+        second.title = "second".into();
+        let draft = |title: &str| {
+            EventDraft::new(
+                at(1),
+                "leo",
+                "record.comment",
+                format!("record:{}", stored.id),
+                format!("{{\"title\":\"{title}\"}}"),
+            )
+        };
+        store
+            .update_record(&stored, &first, draft("first"), &[])
+            .await
+            .expect("first writer wins");
+        let err = store
+            .update_record(&stored, &second, draft("second"), &[])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        assert!(
+            err.to_string().contains("was changed by someone else"),
+            "{err}"
+        );
+        assert_eq!(store.record(stored.id).await.expect("read").title, "first");
+        let events = store.audit_events(0, 100).await.expect("events");
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.action == "record.comment")
+                .count(),
+            1,
+            "the loser left no event"
+        );
+        assert!(
+            store
+                .verify_audit(None)
+                .await
+                .expect("verify")
+                .result
+                .is_ok()
+        );
+    })
+    .await;
+}
