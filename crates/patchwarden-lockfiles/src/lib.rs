@@ -12,18 +12,295 @@ use serde::Serialize;
 // ---- formats of the JavaScript and Python ecosystems (one engineer edits this block) ----
 // (modules: npm, yarn, pnpm, bun, poetry, pipfile, uv, pdm, requirements)
 
+mod bun;
+mod npm;
+mod pdm;
+mod pipfile;
+mod pnpm;
+mod poetry;
+mod requirements;
+mod uv;
+mod yarn;
+
 /// The JavaScript/Python format of a file, by its name (and content where the name is ambiguous).
-fn detect_js_python(_file_name: &str, _head: &[u8]) -> Option<Format> {
-    None
+///
+/// `file_name` may be a path relative to the scan root (`requirements/dev.txt`); a backslash counts as `/`.
+fn detect_js_python(file_name: &str, head: &[u8]) -> Option<Format> {
+    let path = file_name.replace('\\', "/");
+    let base = path.rsplit('/').next().unwrap_or(path.as_str());
+    let format = match base {
+        "package-lock.json" | "npm-shrinkwrap.json" => Format::NpmLock,
+        "yarn.lock" => Format::YarnLock,
+        "pnpm-lock.yaml" | "pnpm-lock.yml" => Format::PnpmLock,
+        "bun.lock" => Format::BunLock,
+        "poetry.lock" => Format::PoetryLock,
+        "Pipfile.lock" => Format::PipfileLock,
+        "uv.lock" => Format::UvLock,
+        "pdm.lock" => Format::PdmLock,
+        _ if requirements::detect(&path, head) => Format::Requirements,
+        _ => return None,
+    };
+    Some(format)
 }
 
 /// Parses a JavaScript/Python format; None for formats of the other block.
+///
+/// A file that is empty or only whitespace yields no packages, whatever its format.
 fn parse_js_python(
-    _format: Format,
-    _text: &str,
+    format: Format,
+    text: &str,
     _ctx: &ParseContext,
 ) -> Option<Result<Parsed, LockfileParseError>> {
-    None
+    let parser: fn(&str) -> Result<Parsed, LockfileParseError> = match format {
+        Format::NpmLock => npm::parse,
+        Format::YarnLock => yarn::parse,
+        Format::PnpmLock => pnpm::parse,
+        Format::BunLock => bun::parse,
+        Format::PoetryLock => poetry::parse,
+        Format::PipfileLock => pipfile::parse,
+        Format::UvLock => uv::parse,
+        Format::PdmLock => pdm::parse,
+        Format::Requirements => requirements::parse,
+        _ => return None,
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Some(Ok(Parsed::default()));
+    }
+    Some(parser(text))
+}
+
+/// Helpers shared by the JavaScript/Python parsers.
+mod js_py {
+    use std::collections::HashMap;
+
+    use super::{Format, LockfileParseError, Package, Parsed, Unpinned};
+
+    /// A parse error at a line (and column).
+    pub(crate) fn error(
+        format: Format,
+        line: Option<u32>,
+        column: Option<u32>,
+        message: impl Into<String>,
+    ) -> LockfileParseError {
+        LockfileParseError {
+            format,
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// Input text quoted in an error message: at most 60 characters.
+    pub(crate) fn excerpt(text: &str) -> String {
+        match text.char_indices().nth(60) {
+            Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
+            None => text.to_owned(),
+        }
+    }
+
+    /// A count or position as a `u32`, saturating.
+    pub(crate) fn to_u32(n: usize) -> u32 {
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// Whether a version is a registry version (`1.2.3`, `0.0.0-beta.1`), rather than a URL, path or tag.
+    pub(crate) fn is_plain_version(version: &str) -> bool {
+        version.as_bytes().first().is_some_and(u8::is_ascii_digit)
+    }
+
+    /// Splits `name@rest` (the name may be scoped: `@scope/name@rest`); None without a separating `@`.
+    pub(crate) fn split_at_name(spec: &str) -> Option<(&str, &str)> {
+        let from = usize::from(spec.starts_with('@'));
+        let at = spec.get(from..)?.find('@')? + from;
+        Some((spec.get(..at)?, spec.get(at + 1..)?))
+    }
+
+    /// Byte offsets → 1-based lines and columns.
+    #[derive(Debug)]
+    pub(crate) struct LineIndex<'a> {
+        text: &'a str,
+        starts: Vec<usize>,
+    }
+
+    impl<'a> LineIndex<'a> {
+        pub(crate) fn new(text: &'a str) -> Self {
+            let mut starts = vec![0];
+            starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            LineIndex { text, starts }
+        }
+
+        /// The 1-based line of a byte offset.
+        pub(crate) fn line(&self, offset: usize) -> u32 {
+            to_u32(self.starts.partition_point(|&s| s <= offset).max(1))
+        }
+
+        /// The 1-based line and column (in characters) of a byte offset.
+        pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
+            let line = self.line(offset);
+            let start = self
+                .starts
+                .get((line as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or(0);
+            let end = offset.min(self.text.len()).max(start);
+            let column = self
+                .text
+                .as_bytes()
+                .get(start..end)
+                .map_or(0, |b| String::from_utf8_lossy(b).chars().count());
+            (line, to_u32(column + 1))
+        }
+    }
+
+    /// Gathers what a file yields: one [`Package`] per distinct (name, version), at the line where it
+    /// first appears, dev (or optional) only when every occurrence is.
+    #[derive(Debug)]
+    pub(crate) struct Collector {
+        ecosystem: &'static str,
+        seen: HashMap<(String, String), usize>,
+        parsed: Parsed,
+    }
+
+    impl Collector {
+        pub(crate) fn new(ecosystem: &'static str) -> Self {
+            Collector {
+                ecosystem,
+                seen: HashMap::new(),
+                parsed: Parsed::default(),
+            }
+        }
+
+        pub(crate) fn package(
+            &mut self,
+            name: &str,
+            version: &str,
+            line: Option<u32>,
+            dev: bool,
+            optional: bool,
+        ) {
+            let key = (name.to_owned(), version.to_owned());
+            if let Some(&i) = self.seen.get(&key) {
+                if let Some(p) = self.parsed.packages.get_mut(i) {
+                    p.dev &= dev;
+                    p.optional &= optional;
+                }
+                return;
+            }
+            self.seen.insert(key, self.parsed.packages.len());
+            self.parsed.packages.push(Package {
+                ecosystem: self.ecosystem.to_owned(),
+                name: name.to_owned(),
+                version: version.to_owned(),
+                line,
+                dev,
+                optional,
+            });
+        }
+
+        pub(crate) fn unpinned(&mut self, name: &str, requirement: &str, line: u32) {
+            self.parsed.unpinned.push(Unpinned {
+                name: name.to_owned(),
+                requirement: requirement.to_owned(),
+                line,
+            });
+        }
+
+        pub(crate) fn include(&mut self, path: &str) {
+            self.parsed.includes.push(path.to_owned());
+        }
+
+        pub(crate) fn finish(self) -> Parsed {
+            self.parsed
+        }
+    }
+
+    /// A dependency graph, to tell dev and optional packages where the file does not say.
+    ///
+    /// A node reachable from a production root is not dev, and optional unless a path of required
+    /// edges from a required production root reaches it. A node reachable from dev roots only is dev,
+    /// and optional unless required edges from a required dev root reach it. A node nothing reaches is
+    /// neither.
+    #[derive(Debug, Default)]
+    pub(crate) struct DepGraph {
+        edges: Vec<Vec<(usize, bool)>>,
+        prod_roots: Vec<(usize, bool)>,
+        dev_roots: Vec<(usize, bool)>,
+    }
+
+    impl DepGraph {
+        pub(crate) fn new(nodes: usize) -> Self {
+            DepGraph {
+                edges: vec![Vec::new(); nodes],
+                ..DepGraph::default()
+            }
+        }
+
+        /// Adds a node (e.g. a stand-in for "any version of this name"); its index.
+        pub(crate) fn add_node(&mut self) -> usize {
+            self.edges.push(Vec::new());
+            self.edges.len() - 1
+        }
+
+        pub(crate) fn edge(&mut self, from: usize, to: usize, optional: bool) {
+            if to < self.edges.len() {
+                if let Some(e) = self.edges.get_mut(from) {
+                    e.push((to, optional));
+                }
+            }
+        }
+
+        pub(crate) fn root(&mut self, node: usize, dev: bool, optional: bool) {
+            if node < self.edges.len() {
+                if dev {
+                    self.dev_roots.push((node, optional));
+                } else {
+                    self.prod_roots.push((node, optional));
+                }
+            }
+        }
+
+        fn reach(&self, roots: &[(usize, bool)], required_only: bool) -> Vec<bool> {
+            let mut seen = vec![false; self.edges.len()];
+            let mut stack: Vec<usize> = roots
+                .iter()
+                .filter(|(_, optional)| !(required_only && *optional))
+                .map(|&(n, _)| n)
+                .collect();
+            while let Some(n) = stack.pop() {
+                match seen.get_mut(n) {
+                    Some(s) if !*s => *s = true,
+                    _ => continue,
+                }
+                for &(to, optional) in self.edges.get(n).map_or(&[][..], Vec::as_slice) {
+                    if !(required_only && optional) {
+                        stack.push(to);
+                    }
+                }
+            }
+            seen
+        }
+
+        /// (dev, optional) for every node.
+        pub(crate) fn classify(&self) -> Vec<(bool, bool)> {
+            let prod = self.reach(&self.prod_roots, false);
+            let prod_required = self.reach(&self.prod_roots, true);
+            let dev = self.reach(&self.dev_roots, false);
+            let dev_required = self.reach(&self.dev_roots, true);
+            (0..self.edges.len())
+                .map(|i| {
+                    let at = |v: &Vec<bool>| v.get(i).copied().unwrap_or(false);
+                    if at(&prod) {
+                        (false, !at(&prod_required))
+                    } else if at(&dev) {
+                        (true, !at(&dev_required))
+                    } else {
+                        (false, false)
+                    }
+                })
+                .collect()
+        }
+    }
 }
 // ---- end of JavaScript and Python block ----
 
