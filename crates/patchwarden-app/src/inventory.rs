@@ -9,7 +9,7 @@ use patchwarden_lockfiles::{Format, LockfileParseError, Package, ParseContext, U
 use serde::Serialize;
 
 /// Directories never descended into: they hold installed copies, not what the project locks.
-const SKIP_DIRS: &[&str] = &[
+pub(crate) const SKIP_DIRS: &[&str] = &[
     ".git",
     ".hg",
     ".svn",
