@@ -225,6 +225,13 @@ async fn dispatch(app: &App, cmd: PatchCommand) -> anyhow::Result<Outcome> {
             )
         }
         PatchCommand::Comment { ids, text } => (ids, Action::Comment { text }, vec![]),
+        PatchCommand::Reevaluate { ids } => (
+            ids,
+            Action::Reevaluate {
+                policy: Box::new(app.settings.config.policy.clone()),
+            },
+            vec![],
+        ),
     };
     let before: Vec<_> = {
         let mut v = Vec::new();
