@@ -509,6 +509,12 @@ Examples:
         #[arg(long)]
         justification: Option<String>,
     },
+    /// Re-evaluate records under the current policy (Engineering Lead); others keep the policy they were opened under
+    #[command(after_help = "Examples:\n  patchwarden --as leo patch reevaluate 12 13")]
+    Reevaluate {
+        #[command(flatten)]
+        ids: Ids,
+    },
     /// Add a comment
     #[command(
         after_help = "Examples:\n  patchwarden --as rosa patch comment 12 --text 'waiting for the vendor'"
