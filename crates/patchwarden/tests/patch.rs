@@ -674,13 +674,38 @@ fn a_scan_opens_one_record_per_vulnerability_and_a_reappearing_finding_joins_it(
 #[test]
 fn a_policy_change_reaches_existing_records_only_when_the_lead_re_evaluates() {
     let e = Env::new();
-    e.ok("leo", "2026-03-01T09:00:00Z", &["patch", "new", "--title", "a", "--asset", "api", "--severity", "high"]);
+    e.ok(
+        "leo",
+        "2026-03-01T09:00:00Z",
+        &[
+            "patch",
+            "new",
+            "--title",
+            "a",
+            "--asset",
+            "api",
+            "--severity",
+            "high",
+        ],
+    );
     let mut config = std::fs::read_to_string(e.path().join("patchwarden.toml")).expect("read");
     config.push_str("[policy.targets]\nhigh = \"3d\"\n");
     std::fs::write(e.path().join("patchwarden.toml"), config).expect("write");
-    assert_eq!(e.record("1")["due_at"], "2026-03-08T09:00:00Z", "opened under the old policy");
-    let err = e.refused("rosa", "2026-03-01T10:00:00Z", &["patch", "reevaluate", "1"]);
+    assert_eq!(
+        e.record("1")["due_at"],
+        "2026-03-08T09:00:00Z",
+        "opened under the old policy"
+    );
+    let err = e.refused(
+        "rosa",
+        "2026-03-01T10:00:00Z",
+        &["patch", "reevaluate", "1"],
+    );
     assert!(err.contains("needs engineering_lead"), "{err}");
     e.ok("leo", "2026-03-01T10:00:00Z", &["patch", "reevaluate", "1"]);
-    assert_eq!(e.record("1")["due_at"], "2026-03-04T09:00:00Z", "3 days from detection");
+    assert_eq!(
+        e.record("1")["due_at"],
+        "2026-03-04T09:00:00Z",
+        "3 days from detection"
+    );
 }

@@ -27,7 +27,9 @@ impl std::str::FromStr for DismissKind {
         match s {
             "not-affected" | "not_affected" => Ok(DismissKind::NotAffected),
             "false-positive" | "false_positive" => Ok(DismissKind::FalsePositive),
-            _ => Err(format!("unknown dismissal \"{s}\" (expected not-affected or false-positive)")),
+            _ => Err(format!(
+                "unknown dismissal \"{s}\" (expected not-affected or false-positive)"
+            )),
         }
     }
 }
@@ -227,7 +229,9 @@ impl<'a> Check<'a> {
 
     fn roles(&mut self, actor: Option<&Person>, roles: &[Role], doing: &str) {
         match actor {
-            None => self.problems.push(format!("{doing} needs a person acting (--as NAME)")),
+            None => self
+                .problems
+                .push(format!("{doing} needs a person acting (--as NAME)")),
             Some(p) if roles.iter().any(|r| p.has_role(*r)) => {}
             Some(p) => {
                 let held: Vec<_> = p.roles.iter().map(|r| r.as_str()).collect();
@@ -244,7 +248,10 @@ impl<'a> Check<'a> {
 
     fn state_allows(&mut self) {
         if !allowed_actions(self.record).contains(&self.action) {
-            self.problems.push(format!("{} is not a step from {}", self.action, self.record.state));
+            self.problems.push(format!(
+                "{} is not a step from {}",
+                self.action, self.record.state
+            ));
         }
     }
 
@@ -281,13 +288,22 @@ pub fn apply(
         problems: Vec::new(),
     };
     if action.is_system() {
-        c.need(actor.is_none(), format!("{} is done by patchwarden itself", action.name()));
-    } else if !matches!(action, Action::Comment { .. } | Action::Reevaluate { .. } | Action::ApproveRiskAcceptance) {
+        c.need(
+            actor.is_none(),
+            format!("{} is done by patchwarden itself", action.name()),
+        );
+    } else if !matches!(
+        action,
+        Action::Comment { .. } | Action::Reevaluate { .. } | Action::ApproveRiskAcceptance
+    ) {
         c.state_allows();
     }
     let policy = &record.policy;
     let by = actor.map_or_else(|| crate::SYSTEM_ACTOR.to_owned(), |p| p.name.clone());
-    let stamp = Stamp { by: by.clone(), at: now };
+    let stamp = Stamp {
+        by: by.clone(),
+        at: now,
+    };
     let emergency = record.path() == Some(PatchPath::Emergency);
     let mut next = record.clone();
     next.version += 1;
@@ -300,15 +316,25 @@ pub fn apply(
             data_at_risk,
             path,
         } => {
-            c.roles(actor, &[Role::EngineeringLead, Role::IncidentCommander], "assessing");
+            c.roles(
+                actor,
+                &[Role::EngineeringLead, Role::IncidentCommander],
+                "assessing",
+            );
             let sev = severity.or(record.computed_severity);
-            c.need(sev.is_some(), "a severity (none is known from the advisory: give --severity)");
+            c.need(
+                sev.is_some(),
+                "a severity (none is known from the advisory: give --severity)",
+            );
             let overridden = severity.is_some() && *severity != record.computed_severity;
             c.need(
                 !overridden || text(reason).is_some(),
                 "a reason for overriding the computed severity (--reason)",
             );
-            c.need(text(data_at_risk).is_some(), "the data at risk (--data-at-risk)");
+            c.need(
+                text(data_at_risk).is_some(),
+                "the data at risk (--data-at-risk)",
+            );
             c.finish()?;
             let sev = sev.unwrap_or(Severity::Low);
             let path = path.unwrap_or(if policy.takes_emergency_path(sev) {
@@ -354,9 +380,18 @@ pub fn apply(
                     ),
                 },
             }
-            c.need(!target_versions.is_empty(), "the patch: target versions (--target NAME@VERSION)");
-            c.need(text(rollback_plan).is_some(), "a rollback plan (--rollback)");
-            c.need(!tests.is_empty(), "the tests required for a safe release (--tests)");
+            c.need(
+                !target_versions.is_empty(),
+                "the patch: target versions (--target NAME@VERSION)",
+            );
+            c.need(
+                text(rollback_plan).is_some(),
+                "a rollback plan (--rollback)",
+            );
+            c.need(
+                !tests.is_empty(),
+                "the tests required for a safe release (--tests)",
+            );
             c.need(
                 emergency || planned_release.is_some(),
                 "a planned release date for a scheduled patch (--release-date)",
@@ -379,11 +414,23 @@ pub fn apply(
                 &[Role::ReleaseOwner]
             };
             c.roles(actor, roles, "testing");
-            c.need(!evidence.is_empty(), "test evidence from staging (--junit FILE)");
+            c.need(
+                !evidence.is_empty(),
+                "test evidence from staging (--junit FILE)",
+            );
             for e in evidence {
-                let counted = e.passed + e.failed + if policy.skipped_tests_fail { e.skipped } else { 0 };
+                let counted = e.passed
+                    + e.failed
+                    + if policy.skipped_tests_fail {
+                        e.skipped
+                    } else {
+                        0
+                    };
                 if counted == 0 {
-                    c.need(false, format!("{}: the report holds no test results", e.file));
+                    c.need(
+                        false,
+                        format!("{}: the report holds no test results", e.file),
+                    );
                 } else if !policy.tests_pass(e.passed, e.failed, e.skipped) {
                     let rate = e.passed as f64 * 100.0 / counted as f64;
                     c.need(
@@ -408,8 +455,15 @@ pub fn apply(
             advance(&mut next, State::Tested);
         }
         Action::Approve => {
-            c.roles(actor, &[policy.emergency.approver], "approving an emergency hotfix");
-            c.need(emergency, "only the emergency path needs the Incident Commander's approval");
+            c.roles(
+                actor,
+                &[policy.emergency.approver],
+                "approving an emergency hotfix",
+            );
+            c.need(
+                emergency,
+                "only the emergency path needs the Incident Commander's approval",
+            );
             c.finish()?;
             next.approval = Some(stamp);
         }
@@ -419,7 +473,10 @@ pub fn apply(
             if !is_assigned {
                 c.roles(actor, &[Role::ReleaseOwner], "deploying");
             }
-            c.need(text(reference).is_some(), "a deploy reference: runbook, pull request, commit or deploy id (--ref)");
+            c.need(
+                text(reference).is_some(),
+                "a deploy reference: runbook, pull request, commit or deploy id (--ref)",
+            );
             c.need(
                 !emergency || record.approval.is_some(),
                 "the Incident Commander's approval of this emergency hotfix (patchwarden patch approve)",
@@ -437,7 +494,11 @@ pub fn apply(
         Action::Verify { notes, rescan } => {
             c.roles(
                 actor,
-                &[Role::ReleaseOwner, Role::EngineeringLead, Role::IncidentCommander],
+                &[
+                    Role::ReleaseOwner,
+                    Role::EngineeringLead,
+                    Role::IncidentCommander,
+                ],
                 "verifying",
             );
             if let Some(d) = &record.deployment {
@@ -451,7 +512,11 @@ pub fn apply(
                     ),
                 );
             }
-            let notes: Vec<String> = notes.iter().map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()).collect();
+            let notes: Vec<String> = notes
+                .iter()
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty())
+                .collect();
             c.need(
                 rescan.is_some() || !notes.is_empty(),
                 "evidence: a re-scan without the finding, or notes of the logs checked and user flows validated (--note)",
@@ -468,11 +533,18 @@ pub fn apply(
             incident_link,
             postmortem_link,
         } => {
-            c.roles(actor, &[Role::EngineeringLead, Role::IncidentCommander], "closing");
+            c.roles(
+                actor,
+                &[Role::EngineeringLead, Role::IncidentCommander],
+                "closing",
+            );
             c.need(record.severity.is_some(), "the severity");
             c.need(record.assessment.is_some(), "the affected systems (assess)");
             c.need(record.deployment.is_some(), "the resolution date (deploy)");
-            c.need(record.verification.is_some(), "the validation steps performed (verify)");
+            c.need(
+                record.verification.is_some(),
+                "the validation steps performed (verify)",
+            );
             c.need(
                 !emergency || text(postmortem_link).is_some(),
                 "the post-mortem link, required after an emergency hotfix (--postmortem URL)",
@@ -492,9 +564,19 @@ pub fn apply(
             owner,
             recheck_at,
         } => {
-            c.roles(actor, &[Role::EngineeringLead, Role::IncidentCommander], "mitigating");
-            c.need(text(control).is_some(), "the compensating control, e.g. a WAF rule (--control)");
-            c.need(text(evidence).is_some(), "evidence that the control is in place (--evidence)");
+            c.roles(
+                actor,
+                &[Role::EngineeringLead, Role::IncidentCommander],
+                "mitigating",
+            );
+            c.need(
+                text(control).is_some(),
+                "the compensating control, e.g. a WAF rule (--control)",
+            );
+            c.need(
+                text(evidence).is_some(),
+                "evidence that the control is in place (--evidence)",
+            );
             c.need(text(owner).is_some(), "an owner of the control (--owner)");
             match recheck_at {
                 None => c.need(false, "a re-check date (--recheck)"),
@@ -516,7 +598,11 @@ pub fn apply(
         Action::RequestRiskAcceptance { reason, expires_at } => {
             c.roles(
                 actor,
-                &[Role::EngineeringLead, Role::IncidentCommander, Role::ReleaseOwner],
+                &[
+                    Role::EngineeringLead,
+                    Role::IncidentCommander,
+                    Role::ReleaseOwner,
+                ],
                 "requesting a risk acceptance",
             );
             c.need(text(reason).is_some(), "a reason (--reason)");
@@ -542,9 +628,14 @@ pub fn apply(
             match &record.risk {
                 Some(r) if r.approved.is_none() => c.need(
                     r.requested.by != by,
-                    format!("a second person: {by} requested it and cannot approve it too (four eyes)"),
+                    format!(
+                        "a second person: {by} requested it and cannot approve it too (four eyes)"
+                    ),
                 ),
-                _ => c.need(false, "a pending risk-acceptance request (patchwarden patch accept-risk)"),
+                _ => c.need(
+                    false,
+                    "a pending risk-acceptance request (patchwarden patch accept-risk)",
+                ),
             }
             c.finish()?;
             if let Some(r) = next.risk.as_mut() {
@@ -556,9 +647,19 @@ pub fn apply(
             next.state = State::RiskAccepted;
         }
         Action::ExpireRiskAcceptance => {
-            let expiry = record.risk.as_ref().filter(|r| r.approved.is_some()).map(|r| r.expires_at);
-            c.need(record.state == State::RiskAccepted, "the record is not risk-accepted");
-            c.need(expiry.is_some_and(|at| at <= now), "the acceptance has not expired");
+            let expiry = record
+                .risk
+                .as_ref()
+                .filter(|r| r.approved.is_some())
+                .map(|r| r.expires_at);
+            c.need(
+                record.state == State::RiskAccepted,
+                "the record is not risk-accepted",
+            );
+            c.need(
+                expiry.is_some_and(|at| at <= now),
+                "the acceptance has not expired",
+            );
             c.finish()?;
             let restarted = expiry.unwrap_or(now);
             next.state = record.resume_state.unwrap_or(State::Detected);
@@ -568,9 +669,19 @@ pub fn apply(
             next.sla_breached_at = None;
             next.due_at = next.severity.map(|s| record.policy.due_at(s, restarted));
         }
-        Action::Dismiss { kind, justification } => {
-            c.roles(actor, &[Role::EngineeringLead, Role::IncidentCommander], "dismissing");
-            c.need(text(justification).is_some(), "a justification (--justification)");
+        Action::Dismiss {
+            kind,
+            justification,
+        } => {
+            c.roles(
+                actor,
+                &[Role::EngineeringLead, Role::IncidentCommander],
+                "dismissing",
+            );
+            c.need(
+                text(justification).is_some(),
+                "a justification (--justification)",
+            );
             c.finish()?;
             next.dismissal = Some(Dismissal {
                 kind: *kind,
@@ -583,7 +694,11 @@ pub fn apply(
         Action::Comment { text: body } => {
             c.roles(
                 actor,
-                &[Role::EngineeringLead, Role::IncidentCommander, Role::ReleaseOwner],
+                &[
+                    Role::EngineeringLead,
+                    Role::IncidentCommander,
+                    Role::ReleaseOwner,
+                ],
                 "commenting",
             );
             c.need(!body.trim().is_empty(), "the comment's text");
@@ -594,13 +709,22 @@ pub fn apply(
             });
         }
         Action::Reevaluate { policy: new_policy } => {
-            c.roles(actor, &[Role::EngineeringLead], "re-evaluating under a new policy");
+            c.roles(
+                actor,
+                &[Role::EngineeringLead],
+                "re-evaluating under a new policy",
+            );
             c.finish()?;
             next.policy = (**new_policy).clone();
-            next.due_at = next.severity.map(|s| new_policy.due_at(s, record.clock_started_at));
+            next.due_at = next
+                .severity
+                .map(|s| new_policy.due_at(s, record.clock_started_at));
         }
         Action::RecordBreach => {
-            c.need(record.breach_unrecorded(now), "the record is not overdue, or its breach is already recorded");
+            c.need(
+                record.breach_unrecorded(now),
+                "the record is not overdue, or its breach is already recorded",
+            );
             c.finish()?;
             next.sla_breached_at = Some(now);
         }

@@ -19,7 +19,7 @@ use crate::policy::Policy;
 use crate::severity::Severity;
 
 mod apply;
-pub use apply::{Action, DismissKind, TransitionError, apply, allowed_actions};
+pub use apply::{Action, DismissKind, TransitionError, allowed_actions, apply};
 
 #[cfg(test)]
 mod tests;
@@ -105,7 +105,9 @@ impl std::str::FromStr for PatchPath {
         match s {
             "emergency" | "hotfix" => Ok(PatchPath::Emergency),
             "scheduled" => Ok(PatchPath::Scheduled),
-            _ => Err(format!("unknown path \"{s}\" (expected emergency or scheduled)")),
+            _ => Err(format!(
+                "unknown path \"{s}\" (expected emergency or scheduled)"
+            )),
         }
     }
 }

@@ -8,7 +8,10 @@ use crate::policy::Policy;
 use crate::severity::Severity;
 
 fn t(hours: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().expect("time") + TimeDelta::hours(hours)
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+        .single()
+        .expect("time")
+        + TimeDelta::hours(hours)
 }
 
 fn person(name: &str, roles: &[Role]) -> Person {
@@ -33,7 +36,13 @@ fn team() -> Team {
     let owner = person("rosa", &[Role::ReleaseOwner]);
     let viewer = person("vic", &[Role::Viewer]);
     let all = vec![ic.clone(), lead.clone(), owner.clone(), viewer.clone()];
-    Team { ic, lead, owner, viewer, all }
+    Team {
+        ic,
+        lead,
+        owner,
+        viewer,
+        all,
+    }
 }
 
 fn record(severity: Option<Severity>) -> PatchRecord {
@@ -106,7 +115,13 @@ fn step(r: &PatchRecord, a: &Action, who: &Person, team: &Team, at: DateTime<Utc
     apply(r, a, Some(who), &team.all, at).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn refused(r: &PatchRecord, a: &Action, who: &Person, team: &Team, at: DateTime<Utc>) -> TransitionError {
+fn refused(
+    r: &PatchRecord,
+    a: &Action,
+    who: &Person,
+    team: &Team,
+    at: DateTime<Utc>,
+) -> TransitionError {
     match apply(r, a, Some(who), &team.all, at) {
         Ok(_) => panic!("{} by {} was accepted", a.name(), who.name),
         Err(e) => e,
@@ -117,10 +132,21 @@ fn refused(r: &PatchRecord, a: &Action, who: &Person, team: &Team, at: DateTime<
 fn a_routine_patch_goes_from_detection_to_closed() {
     let tm = team();
     let r = record(Some(Severity::High));
-    assert_eq!(r.due_at, Some(t(24 * 7)), "high: within 7 days of detection");
+    assert_eq!(
+        r.due_at,
+        Some(t(24 * 7)),
+        "high: within 7 days of detection"
+    );
     let r = step(&r, &assess(), &tm.lead, &tm, t(1));
-    assert_eq!(r.path(), Some(PatchPath::Scheduled), "high defaults to a scheduled release");
-    assert_eq!(r.assessment.as_ref().map(|a| a.affected_assets.clone()), Some(vec!["api".to_owned()]));
+    assert_eq!(
+        r.path(),
+        Some(PatchPath::Scheduled),
+        "high defaults to a scheduled release"
+    );
+    assert_eq!(
+        r.assessment.as_ref().map(|a| a.affected_assets.clone()),
+        Some(vec!["api".to_owned()])
+    );
     let r = step(&r, &plan(Some(t(48))), &tm.lead, &tm, t(2));
     let r = step(&r, &passing(), &tm.owner, &tm, t(30));
     let r = step(&r, &deploy(), &tm.owner, &tm, t(49));
@@ -128,7 +154,10 @@ fn a_routine_patch_goes_from_detection_to_closed() {
     let r = step(&r, &verify(), &tm.owner, &tm, t(50));
     let r = step(
         &r,
-        &Action::Close { incident_link: None, postmortem_link: None },
+        &Action::Close {
+            incident_link: None,
+            postmortem_link: None,
+        },
         &tm.lead,
         &tm,
         t(51),
@@ -144,14 +173,23 @@ fn an_emergency_hotfix_needs_the_ic_approval_before_deploy_and_a_postmortem_with
     let r = record(Some(Severity::Critical));
     assert_eq!(r.due_at, Some(t(48)), "critical: within 48 hours");
     let r = step(&r, &assess(), &tm.ic, &tm, t(1));
-    assert_eq!(r.path(), Some(PatchPath::Emergency), "critical takes the emergency path");
+    assert_eq!(
+        r.path(),
+        Some(PatchPath::Emergency),
+        "critical takes the emergency path"
+    );
     let r = step(&r, &plan(None), &tm.ic, &tm, t(2));
     // "Engineering Lead runs expedited testing."
     let r = step(&r, &passing(), &tm.lead, &tm, t(3));
     assert!(r.tests[0].expedited);
     // "IC approves the hotfix." — not yet: the deploy is refused.
     let e = refused(&r, &deploy(), &tm.owner, &tm, t(4));
-    assert!(e.problems.iter().any(|p| p.contains("Incident Commander's approval")), "{e}");
+    assert!(
+        e.problems
+            .iter()
+            .any(|p| p.contains("Incident Commander's approval")),
+        "{e}"
+    );
     assert!(e.allowed.contains(&"approve"), "{e}");
     // Only the IC may approve.
     let e = refused(&r, &Action::Approve, &tm.lead, &tm, t(4));
@@ -159,11 +197,21 @@ fn an_emergency_hotfix_needs_the_ic_approval_before_deploy_and_a_postmortem_with
     let r = step(&r, &Action::Approve, &tm.ic, &tm, t(4));
     // "Release Owner deploys immediately."
     let r = step(&r, &deploy(), &tm.owner, &tm, t(5));
-    assert_eq!(r.postmortem_due, Some(t(53)), "post-mortem required within 48 hours of the deploy");
+    assert_eq!(
+        r.postmortem_due,
+        Some(t(53)),
+        "post-mortem required within 48 hours of the deploy"
+    );
     let r = step(&r, &verify(), &tm.owner, &tm, t(6));
-    let close = Action::Close { incident_link: Some("https://example.invalid/inc/1".into()), postmortem_link: None };
+    let close = Action::Close {
+        incident_link: Some("https://example.invalid/inc/1".into()),
+        postmortem_link: None,
+    };
     let e = refused(&r, &close, &tm.ic, &tm, t(7));
-    assert!(e.problems.iter().any(|p| p.contains("post-mortem link")), "{e}");
+    assert!(
+        e.problems.iter().any(|p| p.contains("post-mortem link")),
+        "{e}"
+    );
     let close = Action::Close {
         incident_link: Some("https://example.invalid/inc/1".into()),
         postmortem_link: Some("https://example.invalid/pm/1".into()),
@@ -175,7 +223,13 @@ fn an_emergency_hotfix_needs_the_ic_approval_before_deploy_and_a_postmortem_with
 #[test]
 fn a_refusal_lists_everything_missing_and_what_is_allowed_next() {
     let tm = team();
-    let r = step(&record(Some(Severity::High)), &assess(), &tm.lead, &tm, t(1));
+    let r = step(
+        &record(Some(Severity::High)),
+        &assess(),
+        &tm.lead,
+        &tm,
+        t(1),
+    );
     let empty = Action::Plan {
         release_owner: None,
         target_versions: vec![],
@@ -198,34 +252,67 @@ fn steps_cannot_be_skipped() {
     let tm = team();
     let r = record(Some(Severity::High));
     let e = refused(&r, &deploy(), &tm.owner, &tm, t(1));
-    assert!(e.problems.iter().any(|p| p == "deploy is not a step from detected"), "{e}");
-    assert_eq!(e.allowed, ["assess", "mitigate", "accept-risk", "dismiss", "comment"]);
+    assert!(
+        e.problems
+            .iter()
+            .any(|p| p == "deploy is not a step from detected"),
+        "{e}"
+    );
+    assert_eq!(
+        e.allowed,
+        ["assess", "mitigate", "accept-risk", "dismiss", "comment"]
+    );
 }
 
 #[test]
 fn the_release_owner_must_hold_the_role() {
     let tm = team();
-    let r = step(&record(Some(Severity::High)), &assess(), &tm.lead, &tm, t(1));
+    let r = step(
+        &record(Some(Severity::High)),
+        &assess(),
+        &tm.lead,
+        &tm,
+        t(1),
+    );
     let mut p = plan(Some(t(48)));
     if let Action::Plan { release_owner, .. } = &mut p {
         *release_owner = Some("vic".into());
     }
     let e = refused(&r, &p, &tm.lead, &tm, t(2));
-    assert!(e.problems.contains(&"vic does not hold the release_owner role".to_owned()), "{e}");
+    assert!(
+        e.problems
+            .contains(&"vic does not hold the release_owner role".to_owned()),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_scheduled_patch_is_planned_by_the_engineering_lead_only() {
     let tm = team();
-    let r = step(&record(Some(Severity::Medium)), &assess(), &tm.lead, &tm, t(1));
+    let r = step(
+        &record(Some(Severity::Medium)),
+        &assess(),
+        &tm.lead,
+        &tm,
+        t(1),
+    );
     let e = refused(&r, &plan(Some(t(48))), &tm.ic, &tm, t(2));
-    assert!(e.to_string().contains("planning needs engineering_lead"), "{e}");
+    assert!(
+        e.to_string().contains("planning needs engineering_lead"),
+        "{e}"
+    );
 }
 
 #[test]
 fn tests_below_the_required_pass_rate_are_refused() {
     let tm = team();
-    let r = step(&record(Some(Severity::High)), &assess(), &tm.lead, &tm, t(1));
+    let r = step(
+        &record(Some(Severity::High)),
+        &assess(),
+        &tm.lead,
+        &tm,
+        t(1),
+    );
     let r = step(&r, &plan(Some(t(48))), &tm.lead, &tm, t(2));
     let failing = Action::Test {
         evidence: vec![TestEvidence {
@@ -239,9 +326,18 @@ fn tests_below_the_required_pass_rate_are_refused() {
         }],
     };
     let e = refused(&r, &failing, &tm.owner, &tm, t(3));
-    assert!(e.to_string().contains("playwright.xml: 1 of 40 tests failed — a pass rate of 97.5% is below the required 100%"), "{e}");
+    assert!(
+        e.to_string().contains(
+            "playwright.xml: 1 of 40 tests failed — a pass rate of 97.5% is below the required 100%"
+        ),
+        "{e}"
+    );
     let none = Action::Test { evidence: vec![] };
-    assert!(refused(&r, &none, &tm.owner, &tm, t(3)).to_string().contains("test evidence from staging"));
+    assert!(
+        refused(&r, &none, &tm.owner, &tm, t(3))
+            .to_string()
+            .contains("test evidence from staging")
+    );
     // A routine patch is tested by the Release Owner, not the Engineering Lead.
     let e = refused(&r, &passing(), &tm.lead, &tm, t(3));
     assert!(e.to_string().contains("testing needs release_owner"), "{e}");
@@ -251,22 +347,57 @@ fn tests_below_the_required_pass_rate_are_refused() {
 fn verification_waits_for_the_post_deploy_window() {
     let tm = team();
     let mut r = record(Some(Severity::High));
-    for (a, who) in [(assess(), &tm.lead), (plan(Some(t(48))), &tm.lead), (passing(), &tm.owner), (deploy(), &tm.owner)] {
+    for (a, who) in [
+        (assess(), &tm.lead),
+        (plan(Some(t(48))), &tm.lead),
+        (passing(), &tm.owner),
+        (deploy(), &tm.owner),
+    ] {
         r = step(&r, &a, who, &tm, t(10));
     }
-    let e = refused(&r, &verify(), &tm.owner, &tm, t(10) + TimeDelta::minutes(29));
-    assert!(e.to_string().contains("verification window of 30m runs until 2026-03-02 19:30 UTC"), "{e}");
-    let no_evidence = Action::Verify { notes: vec![" ".into()], rescan: None };
-    assert!(refused(&r, &no_evidence, &tm.owner, &tm, t(11)).to_string().contains("evidence: a re-scan"));
-    let by_scan = Action::Verify { notes: vec![], rescan: Some(3) };
-    assert_eq!(step(&r, &by_scan, &tm.owner, &tm, t(11)).state, State::Verified);
+    let e = refused(
+        &r,
+        &verify(),
+        &tm.owner,
+        &tm,
+        t(10) + TimeDelta::minutes(29),
+    );
+    assert!(
+        e.to_string()
+            .contains("verification window of 30m runs until 2026-03-02 19:30 UTC"),
+        "{e}"
+    );
+    let no_evidence = Action::Verify {
+        notes: vec![" ".into()],
+        rescan: None,
+    };
+    assert!(
+        refused(&r, &no_evidence, &tm.owner, &tm, t(11))
+            .to_string()
+            .contains("evidence: a re-scan")
+    );
+    let by_scan = Action::Verify {
+        notes: vec![],
+        rescan: Some(3),
+    };
+    assert_eq!(
+        step(&r, &by_scan, &tm.owner, &tm, t(11)).state,
+        State::Verified
+    );
 }
 
 #[test]
 fn a_viewer_can_change_nothing() {
     let tm = team();
     let r = record(Some(Severity::Low));
-    for a in [assess(), Action::Comment { text: "hi".into() }, Action::Dismiss { kind: DismissKind::FalsePositive, justification: Some("x".into()) }] {
+    for a in [
+        assess(),
+        Action::Comment { text: "hi".into() },
+        Action::Dismiss {
+            kind: DismissKind::FalsePositive,
+            justification: Some("x".into()),
+        },
+    ] {
         let e = refused(&r, &a, &tm.viewer, &tm, t(1));
         assert!(e.to_string().contains("vic holds [viewer]"), "{e}");
     }
@@ -274,14 +405,34 @@ fn a_viewer_can_change_nothing() {
 
 #[test]
 fn one_person_holding_several_roles_may_do_all_of_them() {
-    let cto = person("cto", &[Role::IncidentCommander, Role::EngineeringLead, Role::ReleaseOwner]);
-    let tm = Team { all: vec![cto.clone()], ic: cto.clone(), lead: cto.clone(), owner: cto.clone(), viewer: cto.clone() };
+    let cto = person(
+        "cto",
+        &[
+            Role::IncidentCommander,
+            Role::EngineeringLead,
+            Role::ReleaseOwner,
+        ],
+    );
+    let tm = Team {
+        all: vec![cto.clone()],
+        ic: cto.clone(),
+        lead: cto.clone(),
+        owner: cto.clone(),
+        viewer: cto.clone(),
+    };
     let mut r = record(Some(Severity::Critical));
     let mut p = plan(None);
     if let Action::Plan { release_owner, .. } = &mut p {
         *release_owner = Some("cto".into());
     }
-    for (a, at) in [(assess(), 1), (p, 2), (passing(), 3), (Action::Approve, 4), (deploy(), 5), (verify(), 6)] {
+    for (a, at) in [
+        (assess(), 1),
+        (p, 2),
+        (passing(), 3),
+        (Action::Approve, 4),
+        (deploy(), 5),
+        (verify(), 6),
+    ] {
         r = step(&r, &a, &cto, &tm, t(at));
     }
     assert_eq!(r.state, State::Verified);
@@ -300,7 +451,11 @@ fn overriding_the_computed_severity_needs_a_reason_and_recomputes_the_due_date_f
         path: None,
     };
     let e = refused(&r, &up, &tm.lead, &tm, t(5));
-    assert!(e.to_string().contains("a reason for overriding the computed severity"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("a reason for overriding the computed severity"),
+        "{e}"
+    );
     let up = Action::Assess {
         severity: Some(Severity::Critical),
         reason: Some("RCE reachable from the public API".into()),
@@ -309,7 +464,11 @@ fn overriding_the_computed_severity_needs_a_reason_and_recomputes_the_due_date_f
         path: None,
     };
     let r = step(&r, &up, &tm.lead, &tm, t(5));
-    assert_eq!(r.due_at, Some(t(48)), "48 hours from detection, not from the assessment");
+    assert_eq!(
+        r.due_at,
+        Some(t(48)),
+        "48 hours from detection, not from the assessment"
+    );
     assert_eq!(r.path(), Some(PatchPath::Emergency));
     let unknown = record(None);
     let e = refused(&unknown, &assess(), &tm.lead, &tm, t(1));
@@ -319,7 +478,13 @@ fn overriding_the_computed_severity_needs_a_reason_and_recomputes_the_due_date_f
 #[test]
 fn a_mitigation_meets_the_sla_and_the_permanent_fix_gets_the_next_lower_target() {
     let tm = team();
-    let r = step(&record(Some(Severity::Critical)), &assess(), &tm.ic, &tm, t(1));
+    let r = step(
+        &record(Some(Severity::Critical)),
+        &assess(),
+        &tm.ic,
+        &tm,
+        t(1),
+    );
     let waf = Action::Mitigate {
         control: Some("WAF rule blocking /api/upload".into()),
         evidence: Some("rule id 1234 deployed".into()),
@@ -328,52 +493,105 @@ fn a_mitigation_meets_the_sla_and_the_permanent_fix_gets_the_next_lower_target()
     };
     let r = step(&r, &waf, &tm.ic, &tm, t(10));
     assert_eq!(r.state, State::Mitigated);
-    assert_eq!(r.mitigation.as_ref().map(|m| m.permanent_fix_due), Some(t(10) + TimeDelta::days(7)), "critical → high's 7 days");
+    assert_eq!(
+        r.mitigation.as_ref().map(|m| m.permanent_fix_due),
+        Some(t(10) + TimeDelta::days(7)),
+        "critical → high's 7 days"
+    );
     assert!(matches!(r.sla(t(100)), SlaStatus::Met { .. }));
     // Work continues where it was: plan is allowed next.
     assert!(allowed_actions(&r).contains(&"plan"));
     let r = step(&r, &plan(None), &tm.ic, &tm, t(11));
-    assert_eq!(r.state, State::Mitigated, "still mitigated until the fix is deployed");
+    assert_eq!(
+        r.state,
+        State::Mitigated,
+        "still mitigated until the fix is deployed"
+    );
     assert_eq!(r.resume_state, Some(State::Planned));
 }
 
 #[test]
 fn risk_acceptance_needs_four_eyes_and_reopens_when_it_expires() {
     let tm = team();
-    let r = step(&record(Some(Severity::High)), &assess(), &tm.lead, &tm, t(1));
-    let ask = Action::RequestRiskAcceptance { reason: Some("internal tool only".into()), expires_at: Some(t(24 * 30)) };
+    let r = step(
+        &record(Some(Severity::High)),
+        &assess(),
+        &tm.lead,
+        &tm,
+        t(1),
+    );
+    let ask = Action::RequestRiskAcceptance {
+        reason: Some("internal tool only".into()),
+        expires_at: Some(t(24 * 30)),
+    };
     let r = step(&r, &ask, &tm.lead, &tm, t(2));
     assert_eq!(r.state, State::Assessed, "not accepted until approved");
     let e = refused(&r, &Action::ApproveRiskAcceptance, &tm.lead, &tm, t(3));
-    assert!(e.to_string().contains("leo requested it and cannot approve it too (four eyes)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("leo requested it and cannot approve it too (four eyes)"),
+        "{e}"
+    );
     let other_lead = person("lena", &[Role::EngineeringLead]);
     let r = step(&r, &Action::ApproveRiskAcceptance, &other_lead, &tm, t(3));
     assert_eq!(r.state, State::RiskAccepted);
-    assert!(matches!(apply(&r, &Action::ExpireRiskAcceptance, None, &tm.all, t(24 * 29)), Err(_)), "not yet expired");
+    assert!(
+        matches!(
+            apply(&r, &Action::ExpireRiskAcceptance, None, &tm.all, t(24 * 29)),
+            Err(_)
+        ),
+        "not yet expired"
+    );
     let r = apply(&r, &Action::ExpireRiskAcceptance, None, &tm.all, t(24 * 31)).expect("expires");
     assert_eq!(r.state, State::Assessed, "re-opens where it was");
-    assert_eq!(r.clock_started_at, t(24 * 30), "the SLA clock restarts from the expiry");
+    assert_eq!(
+        r.clock_started_at,
+        t(24 * 30),
+        "the SLA clock restarts from the expiry"
+    );
     assert_eq!(r.due_at, Some(t(24 * 37)));
 }
 
 #[test]
 fn accepting_a_critical_risk_needs_the_incident_commander() {
     let tm = team();
-    let r = step(&record(Some(Severity::Critical)), &assess(), &tm.ic, &tm, t(1));
-    let ask = Action::RequestRiskAcceptance { reason: Some("vendor fix pending".into()), expires_at: Some(t(72)) };
+    let r = step(
+        &record(Some(Severity::Critical)),
+        &assess(),
+        &tm.ic,
+        &tm,
+        t(1),
+    );
+    let ask = Action::RequestRiskAcceptance {
+        reason: Some("vendor fix pending".into()),
+        expires_at: Some(t(72)),
+    };
     let r = step(&r, &ask, &tm.owner, &tm, t(2));
     let e = refused(&r, &Action::ApproveRiskAcceptance, &tm.lead, &tm, t(3));
     assert!(e.to_string().contains("needs incident_commander"), "{e}");
-    assert_eq!(step(&r, &Action::ApproveRiskAcceptance, &tm.ic, &tm, t(3)).state, State::RiskAccepted);
+    assert_eq!(
+        step(&r, &Action::ApproveRiskAcceptance, &tm.ic, &tm, t(3)).state,
+        State::RiskAccepted
+    );
 }
 
 #[test]
 fn dismissing_needs_a_justification_and_ends_the_record() {
     let tm = team();
     let r = record(Some(Severity::High));
-    let bare = Action::Dismiss { kind: DismissKind::NotAffected, justification: None };
-    assert!(refused(&r, &bare, &tm.lead, &tm, t(1)).to_string().contains("a justification"));
-    let why = Action::Dismiss { kind: DismissKind::NotAffected, justification: Some("the vulnerable function is never called".into()) };
+    let bare = Action::Dismiss {
+        kind: DismissKind::NotAffected,
+        justification: None,
+    };
+    assert!(
+        refused(&r, &bare, &tm.lead, &tm, t(1))
+            .to_string()
+            .contains("a justification")
+    );
+    let why = Action::Dismiss {
+        kind: DismissKind::NotAffected,
+        justification: Some("the vulnerable function is never called".into()),
+    };
     let r = step(&r, &why, &tm.lead, &tm, t(1));
     assert_eq!(r.state, State::Dismissed);
     assert!(allowed_actions(&r).is_empty());
@@ -384,12 +602,21 @@ fn dismissing_needs_a_justification_and_ends_the_record() {
 fn a_breach_is_recorded_once_when_noticed() {
     let tm = team();
     let r = record(Some(Severity::Critical));
-    assert!(apply(&r, &Action::RecordBreach, None, &tm.all, t(47)).is_err(), "not overdue yet");
+    assert!(
+        apply(&r, &Action::RecordBreach, None, &tm.all, t(47)).is_err(),
+        "not overdue yet"
+    );
     let r = apply(&r, &Action::RecordBreach, None, &tm.all, t(49)).expect("breach");
     assert_eq!(r.sla_breached_at, Some(t(49)));
-    assert!(apply(&r, &Action::RecordBreach, None, &tm.all, t(50)).is_err(), "already recorded");
+    assert!(
+        apply(&r, &Action::RecordBreach, None, &tm.all, t(50)).is_err(),
+        "already recorded"
+    );
     assert!(matches!(r.sla(t(50)), SlaStatus::Overdue { .. }));
-    assert!(apply(&r, &Action::RecordBreach, Some(&tm.lead), &tm.all, t(50)).is_err(), "only patchwarden records breaches");
+    assert!(
+        apply(&r, &Action::RecordBreach, Some(&tm.lead), &tm.all, t(50)).is_err(),
+        "only patchwarden records breaches"
+    );
 }
 
 #[test]
@@ -398,9 +625,25 @@ fn a_policy_change_applies_only_when_the_engineering_lead_re_evaluates() {
     let r = record(Some(Severity::High));
     let mut stricter = Policy::default();
     stricter.targets.high = crate::duration::PolicyDuration::days(3);
-    let e = refused(&r, &Action::Reevaluate { policy: Box::new(stricter.clone()) }, &tm.owner, &tm, t(1));
+    let e = refused(
+        &r,
+        &Action::Reevaluate {
+            policy: Box::new(stricter.clone()),
+        },
+        &tm.owner,
+        &tm,
+        t(1),
+    );
     assert!(e.to_string().contains("needs engineering_lead"), "{e}");
-    let r2 = step(&r, &Action::Reevaluate { policy: Box::new(stricter) }, &tm.lead, &tm, t(1));
+    let r2 = step(
+        &r,
+        &Action::Reevaluate {
+            policy: Box::new(stricter),
+        },
+        &tm.lead,
+        &tm,
+        t(1),
+    );
     assert_eq!(r.due_at, Some(t(24 * 7)));
     assert_eq!(r2.due_at, Some(t(24 * 3)));
 }
