@@ -1137,9 +1137,7 @@ pub fn read_rootfs(root: &Path, limits: Limits) -> Result<FoundFiles, ImageError
     }
 
     let mut databases: Vec<(String, Format)> = Vec::new();
-    for p in [DPKG_STATUS] {
-        databases.extend(resolve(p, &read_link).map(|r| (r, Format::DpkgStatus)));
-    }
+    databases.extend(resolve(DPKG_STATUS, &read_link).map(|r| (r, Format::DpkgStatus)));
     if let Some(dir) = resolve(DPKG_STATUS_D, &read_link) {
         if let Ok(list) = std::fs::read_dir(real.join(&dir)) {
             let mut names: Vec<String> = list

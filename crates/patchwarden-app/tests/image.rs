@@ -499,7 +499,7 @@ fn a_truncated_or_corrupt_image_is_an_error_naming_it() {
         E::File("etc/os-release", DEBIAN_12),
         E::File("var/lib/dpkg/status", &dpkg_status()),
     ]);
-    let image = docker_save(dir.path(), "whole.tar", &[layer.clone()]);
+    let image = docker_save(dir.path(), "whole.tar", std::slice::from_ref(&layer));
     let bytes = std::fs::read(&image).expect("read");
 
     // Cut in the middle of the layer.
