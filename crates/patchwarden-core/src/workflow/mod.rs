@@ -14,7 +14,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::people::{Person, Role};
 use crate::policy::Policy;
 use crate::severity::Severity;
 
@@ -385,9 +384,4 @@ pub enum SlaStatus {
     Overdue { by: chrono::TimeDelta },
     Met { margin: chrono::TimeDelta },
     Missed { by: chrono::TimeDelta },
-}
-
-/// Who holds a role among the configured people.
-pub fn holders<'a>(people: &'a [Person], role: Role) -> impl Iterator<Item = &'a Person> {
-    people.iter().filter(move |p| p.has_role(role))
 }

@@ -536,10 +536,7 @@ fn risk_acceptance_needs_four_eyes_and_reopens_when_it_expires() {
     let r = step(&r, &Action::ApproveRiskAcceptance, &other_lead, &tm, t(3));
     assert_eq!(r.state, State::RiskAccepted);
     assert!(
-        matches!(
-            apply(&r, &Action::ExpireRiskAcceptance, None, &tm.all, t(24 * 29)),
-            Err(_)
-        ),
+        apply(&r, &Action::ExpireRiskAcceptance, None, &tm.all, t(24 * 29)).is_err(),
         "not yet expired"
     );
     let r = apply(&r, &Action::ExpireRiskAcceptance, None, &tm.all, t(24 * 31)).expect("expires");
