@@ -136,30 +136,9 @@ struct RawMatch<'c> {
 
 impl App {
     pub async fn scan(&self, request: &ScanRequest) -> Result<ScanResult> {
-        let now = self.settings.now;
-        let ctx = ParseContext {
-            os_ecosystem: request.os_ecosystem.clone(),
-        };
-        let mut inventory = Inventory::default();
-        for path in &request.paths {
-            let result = if path.is_dir() {
-                inventory.add_dir(path, &ctx)
-            } else {
-                inventory.add_file(path, &path.display().to_string(), None, &ctx)
-            };
-            result.map_err(|e| crate::AppError::Inventory(Box::new(e)))?;
-        }
-        // Root filesystems and images add to the same inventory; each one's OS packages take the
-        // ecosystem of its own os-release.
-        for root in &request.rootfs {
-            crate::image::add_rootfs(&mut inventory, root, &ctx)
-                .map_err(|e| crate::AppError::Image(Box::new(e)))?;
-        }
-        for image in &request.images {
-            crate::image::add_image(&mut inventory, image, &ctx)
-                .map_err(|e| crate::AppError::Image(Box::new(e)))?;
-        }
-        self.scan_inventory(request, inventory, now).await
+        let inventory = read_inventory(request)?;
+        self.scan_inventory(request, inventory, self.settings.now)
+            .await
     }
 
     /// Matches an inventory already read (also used for images and root filesystems).
@@ -438,6 +417,33 @@ fn severity_rank(s: &str) -> u8 {
         "low" => 1,
         _ => 0,
     }
+}
+
+/// Reads everything a request names — paths, root filesystems, images — into one inventory.
+pub fn read_inventory(request: &ScanRequest) -> Result<Inventory> {
+    let ctx = ParseContext {
+        os_ecosystem: request.os_ecosystem.clone(),
+    };
+    let mut inventory = Inventory::default();
+    for path in &request.paths {
+        let result = if path.is_dir() {
+            inventory.add_dir(path, &ctx)
+        } else {
+            inventory.add_file(path, &path.display().to_string(), None, &ctx)
+        };
+        result.map_err(|e| crate::AppError::Inventory(Box::new(e)))?;
+    }
+    // Root filesystems and images add to the same inventory; each one's OS packages take the
+    // ecosystem of its own os-release.
+    for root in &request.rootfs {
+        crate::image::add_rootfs(&mut inventory, root, &ctx)
+            .map_err(|e| crate::AppError::Image(Box::new(e)))?;
+    }
+    for image in &request.images {
+        crate::image::add_image(&mut inventory, image, &ctx)
+            .map_err(|e| crate::AppError::Image(Box::new(e)))?;
+    }
+    Ok(inventory)
 }
 
 /// Groups the matches of each package by alias: two advisories are one vulnerability when one names the

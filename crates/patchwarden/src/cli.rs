@@ -127,6 +127,28 @@ Findings are recorded for the asset (--asset, else the configured asset whose sc
 path, else the directory's name); a finding seen again keeps its first detection date.")]
     Scan(ScanArgs),
 
+    /// Write the inventory a scan sees as an SBOM (CycloneDX 1.5 or SPDX 2.3 JSON)
+    #[command(after_help = "\
+Examples:
+  patchwarden sbom . --format cyclonedx-json > bom.json
+  patchwarden sbom --image app.tar --format spdx-json --output app.spdx.json")]
+    Sbom {
+        /// Files or directories
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// A container image tarball (repeatable)
+        #[arg(long = "image", value_name = "FILE.tar")]
+        images: Vec<PathBuf>,
+        /// An unpacked root filesystem (repeatable)
+        #[arg(long, value_name = "DIR")]
+        rootfs: Vec<PathBuf>,
+        #[arg(long, value_parser = ["cyclonedx-json", "spdx-json"], default_value = "cyclonedx-json")]
+        format: String,
+        /// Write to FILE instead of standard output
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
     /// Patch records: drive each patch from detection to closed
     #[command(subcommand)]
     Patch(PatchCommand),

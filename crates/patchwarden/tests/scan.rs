@@ -476,3 +476,44 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn an_sbom_written_by_patchwarden_scans_to_the_same_findings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    import(dir.path(), &shared_data().join("osv/PyPI/all.zip"));
+    let req = shared_data().join("lockfiles-extra/py-req-djangorw/requirements.txt");
+    let direct = scan_json(
+        dir.path(),
+        T0,
+        &["--no-record", req.to_str().expect("utf-8")],
+    );
+    for (format, file) in [
+        ("cyclonedx-json", "bom.cdx.json"),
+        ("spdx-json", "bom.spdx.json"),
+    ] {
+        let out = dir.path().join(file);
+        pw(dir.path(), T0)
+            .args(["sbom", "--format", format, "--output"])
+            .arg(&out)
+            .arg(&req)
+            .assert()
+            .success();
+        let via_sbom = scan_json(
+            dir.path(),
+            T0,
+            &["--no-record", out.to_str().expect("utf-8")],
+        );
+        assert_eq!(via_sbom["packages"], 6, "{format}");
+        let ids = |doc: &Value| {
+            let mut v: Vec<String> = doc["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .map(|f| f["advisory_id"].as_str().unwrap_or("").to_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&via_sbom), ids(&direct), "{format}");
+    }
+}

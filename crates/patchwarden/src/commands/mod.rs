@@ -20,6 +20,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Init { force } => block_on(init::run(global, force)),
         Command::Config(cmd) => config::run(global, cmd),
         Command::Cvss { vector, format } => cvss::run(global, &vector, format),
+        Command::Sbom {
+            paths,
+            images,
+            rootfs,
+            format,
+            output,
+        } => sbom(global, paths, images, rootfs, &format, output),
         Command::Patch(cmd) => block_on(patch::run(global, cmd)),
         Command::Sla {
             overdue,
@@ -54,4 +61,54 @@ fn block_on<F: std::future::Future<Output = anyhow::Result<Outcome>>>(
         .enable_all()
         .build()?
         .block_on(f)
+}
+
+/// `patchwarden sbom`: reads what a scan would read and writes it as an SBOM; no database needed.
+fn sbom(
+    global: &crate::cli::GlobalArgs,
+    mut paths: Vec<std::path::PathBuf>,
+    images: Vec<std::path::PathBuf>,
+    rootfs: Vec<std::path::PathBuf>,
+    format: &str,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<Outcome> {
+    use anyhow::Context;
+    if paths.is_empty() && images.is_empty() && rootfs.is_empty() {
+        paths.push(".".into());
+    }
+    let now = crate::settings::now()?;
+    let _ = global;
+    let name = paths
+        .first()
+        .or(images.first())
+        .or(rootfs.first())
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "inventory".to_owned());
+    let request = patchwarden_app::scan::ScanRequest {
+        paths,
+        images,
+        rootfs,
+        ..Default::default()
+    };
+    let inventory = patchwarden_app::scan::read_inventory(&request)?;
+    let doc = match format {
+        "spdx-json" => patchwarden_app::sbom::spdx(&inventory, &name, now),
+        _ => patchwarden_app::sbom::cyclonedx(&inventory, &name, now),
+    };
+    let text = serde_json::to_string_pretty(&doc)? + "\n";
+    match output {
+        Some(path) => {
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, &text)
+                .with_context(|| format!("cannot write {}", tmp.display()))?;
+            std::fs::rename(&tmp, &path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => {
+            use std::io::Write;
+            anstream::stdout().lock().write_all(text.as_bytes())?;
+        }
+    }
+    Ok(Outcome::Ok)
 }
