@@ -6,6 +6,7 @@ pub mod advisories;
 pub mod image;
 pub mod inventory;
 pub mod records;
+pub mod reports;
 pub mod sbom;
 pub mod scan;
 pub mod sources;

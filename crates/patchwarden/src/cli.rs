@@ -172,6 +172,10 @@ Examples:
     #[command(subcommand)]
     Records(RecordsCommand),
 
+    /// Reports: the vulnerability patch log, workflow metrics, a CycloneDX VEX document (no role needed)
+    #[command(subcommand)]
+    Report(ReportCommand),
+
     /// Import, sync and inspect the advisory database (OSV, CISA KEV)
     #[command(subcommand)]
     Db(DbCommand),
@@ -547,4 +551,72 @@ Examples:
         #[arg(long)]
         text: String,
     },
+}
+
+/// `patchwarden report …`: read-only documents over the patch records.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The vulnerability patch log an auditor reads: one row per record opened, remediated or closed
+    /// in the period (default: all records)
+    #[command(after_help = "\
+Examples:
+  patchwarden report patch-log                                   Markdown on stdout
+  patchwarden report patch-log --output compliance/vulnerability-patch-log.md
+  patchwarden report patch-log --since 2026-01-01 --until 2026-03-31 --format csv > q1.csv
+  patchwarden report patch-log --format json | jq '.records[] | select(.sla.status == \"missed\")'
+
+DATE is YYYY-MM-DD (--until includes that whole day) or RFC 3339. --output writes the file atomically
+and creates its directories.")]
+    PatchLog {
+        /// Only records opened, remediated or closed at or after DATE
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only records opened, remediated or closed up to DATE (inclusive of that day)
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        #[arg(long, value_enum, default_value_t = PatchLogFormat::Markdown)]
+        format: PatchLogFormat,
+        /// Write to FILE (atomically, creating directories) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Open records by severity, overdue now, mean time to remediate, share remediated within SLA
+    #[command(after_help = "\
+Examples:
+  patchwarden report metrics                                     the last 90 days
+  patchwarden report metrics --since 2026-01-01 --until 2026-03-31 --format json")]
+    Metrics {
+        /// Start of the period [default: 90 days before --until]
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// End of the period, inclusive of that day [default: now]
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// A CycloneDX 1.5 VEX document of the dismissed (not affected, false positive) and mitigated records
+    #[command(after_help = "\
+Examples:
+  patchwarden report vex > vex.cdx.json
+  patchwarden report vex --output compliance/vex.cdx.json")]
+    Vex {
+        #[arg(long, value_enum, default_value_t = VexFormat::CyclonedxJson)]
+        format: VexFormat,
+        /// Write to FILE (atomically, creating directories) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PatchLogFormat {
+    Markdown,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VexFormat {
+    CyclonedxJson,
 }

@@ -6,6 +6,7 @@ mod cvss;
 mod db;
 mod init;
 mod patch;
+mod report;
 mod scan;
 mod whoami;
 
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Records(cli::RecordsCommand::Purge { before }) => {
             block_on(patch::purge(global, &before))
         }
+        Command::Report(cmd) => block_on(report::run(global, cmd)),
         Command::Scan(args) => block_on(scan::run(global, args)),
         Command::Db(cmd) => block_on(db::run(global, cmd)),
         Command::Audit(cmd) => block_on(audit::run(global, cmd)),
