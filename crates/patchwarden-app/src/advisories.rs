@@ -79,33 +79,39 @@ pub enum ImportError {
 /// One parsed record, or why not.
 type Parsed = std::result::Result<Advisory, (String, OsvParseError)>;
 
-/// Parses all entries on every core: JSON parsing is most of an import's work.
-fn parse_all(entries: &[(String, Vec<u8>)], progress: &dyn Progress) -> Vec<Parsed> {
+/// Maps `items` on every core (up to 8 threads), keeping their order.
+fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let chunk = entries.len().div_ceil(threads).max(1);
-    progress.start("parsing", entries.len() as u64);
-    let parsed = std::thread::scope(|scope| {
-        let handles: Vec<_> = entries
+    if threads == 1 || items.len() < 64 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    let out: Vec<Parsed> = part
-                        .iter()
-                        .map(|(name, bytes)| {
-                            patchwarden_osv::parse_advisory(bytes).map_err(|e| (name.clone(), e))
-                        })
-                        .collect();
-                    progress.advance(part.len() as u64);
-                    out
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<U>>()))
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        let mut out = Vec::with_capacity(items.len());
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+/// Parses all entries on every core: JSON parsing is most of an import's work.
+fn parse_all(entries: &[(String, Vec<u8>)], progress: &dyn Progress) -> Vec<Parsed> {
+    progress.start("parsing", entries.len() as u64);
+    let parsed = par_map(entries, |(name, bytes)| {
+        let parsed = patchwarden_osv::parse_advisory(bytes).map_err(|e| (name.clone(), e));
+        progress.advance(1);
+        parsed
     });
     progress.finish();
     parsed
@@ -166,14 +172,28 @@ impl App {
     ) -> Result<ImportReport> {
         let location = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
         let name = format!("file:{}", location.display());
-        // Cheap check first: an unchanged file is not even parsed.
-        let data = sources::read_path(path).map_err(ImportError::from)?;
-        let source = AdvisorySource {
+        let mut source = AdvisorySource {
             name,
-            kind: data.kind.as_str().to_owned(),
             location: location.display().to_string(),
             ..AdvisorySource::default()
         };
+        // Cheap check first: an unchanged file is hashed, not inflated or parsed.
+        let data = if std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            let bytes = std::fs::read(path)
+                .map_err(|source| SourceError::Io {
+                    path: path.to_owned(),
+                    source,
+                })
+                .map_err(ImportError::from)?;
+            let sha256 = crate::sha256_hex(&bytes);
+            if let Some(report) = self.skip_unchanged(&mut source, &sha256).await? {
+                return Ok(report);
+            }
+            sources::read_hashed(path, bytes, sha256).map_err(ImportError::from)?
+        } else {
+            sources::read_path(path).map_err(ImportError::from)?
+        };
+        source.kind = data.kind.as_str().to_owned();
         self.import_source(source, data, options, progress).await
     }
 
@@ -187,25 +207,16 @@ impl App {
         progress: &dyn Progress,
     ) -> Result<ImportReport> {
         let now = self.settings.now;
-        source.sha256 = Some(data.sha256.clone());
         source.kind = data.kind.as_str().to_owned();
+        if let Some(report) = self.skip_unchanged(&mut source, &data.sha256).await? {
+            return Ok(report);
+        }
+        source.sha256 = Some(data.sha256.clone());
         let mut report = ImportReport {
             source: source.name.clone(),
             kind: source.kind.clone(),
             ..ImportReport::default()
         };
-        let previous = self.store.advisory_source(&source.name).await?;
-        if let Some(prev) = previous
-            .as_ref()
-            .filter(|p| p.sha256 == source.sha256 && p.imported_at.is_some())
-        {
-            report.unchanged_source = true;
-            report.records = prev.advisories as usize;
-            source.advisories = prev.advisories;
-            source.imported_at = prev.imported_at;
-            self.store.touch_advisory_source(&source, now).await?;
-            return Ok(report);
-        }
         if data.kind == SourceKind::Kev {
             return self.import_kev(source, &data, report).await;
         }
@@ -237,8 +248,9 @@ impl App {
             .collect();
         report.records = advisories.len();
 
-        let stored = self.store.advisory_modified().await?;
-        let mut rows = Vec::new();
+        let ids: Vec<&str> = advisories.iter().map(|(a, _)| a.id.as_str()).collect();
+        let stored = self.store.advisory_modified_of(&ids).await?;
+        let mut changed = Vec::new();
         for (advisory, bytes) in &advisories {
             report.invalid_vectors += patchwarden_osv::invalid_vectors(advisory).len();
             report.withdrawn += usize::from(advisory.withdrawn.is_some());
@@ -248,14 +260,15 @@ impl App {
                 }
                 Some(_) => {
                     report.updated += 1;
-                    rows.push(to_row(advisory, bytes));
+                    changed.push((advisory, *bytes));
                 }
                 None => {
                     report.added += 1;
-                    rows.push(to_row(advisory, bytes));
+                    changed.push((advisory, *bytes));
                 }
             }
         }
+        let mut rows = par_map(&changed, |(advisory, bytes)| to_row(advisory, bytes));
         // The same id twice in one source: keep the newest.
         rows.sort_by(|a, b| a.id.cmp(&b.id).then(b.modified.cmp(&a.modified)));
         rows.dedup_by(|later, first| later.id == first.id);
@@ -278,6 +291,37 @@ impl App {
             .await?;
         progress.finish();
         Ok(report)
+    }
+
+    /// When the source's content (`sha256`) is what was imported last time: records the check and
+    /// returns the report of an unchanged source.
+    async fn skip_unchanged(
+        &self,
+        source: &mut AdvisorySource,
+        sha256: &str,
+    ) -> Result<Option<ImportReport>> {
+        let previous = self.store.advisory_source(&source.name).await?;
+        let Some(prev) =
+            previous.filter(|p| p.sha256.as_deref() == Some(sha256) && p.imported_at.is_some())
+        else {
+            return Ok(None);
+        };
+        if source.kind.is_empty() {
+            source.kind = prev.kind.clone();
+        }
+        source.sha256 = Some(sha256.to_owned());
+        source.advisories = prev.advisories;
+        source.imported_at = prev.imported_at;
+        self.store
+            .touch_advisory_source(source, self.settings.now)
+            .await?;
+        Ok(Some(ImportReport {
+            source: source.name.clone(),
+            kind: source.kind.clone(),
+            unchanged_source: true,
+            records: prev.advisories as usize,
+            ..ImportReport::default()
+        }))
     }
 
     async fn import_kev(
@@ -327,16 +371,40 @@ impl App {
         Ok(report)
     }
 
-    /// How current the advisory data is.
-    pub async fn advisory_status(&self) -> Result<AdvisoryStatus> {
-        let ecosystems = self.store.advisory_counts().await?;
+    /// The warning `scan` repeats when the advisory data is stale: what [`AdvisoryStatus`] says, from
+    /// the sources alone (counting advisories per ecosystem reads every row: too slow for a scan).
+    pub async fn advisory_staleness_warning(&self) -> Result<Option<String>> {
         let sources = self.store.advisory_sources().await?;
+        let (last_update, stale) = self.staleness(&sources);
+        let status = AdvisoryStatus {
+            ecosystems: Vec::new(),
+            sources: Vec::new(),
+            kev_entries: 0,
+            known_exploited: 0,
+            last_update,
+            stale,
+            scan_cadence: self.settings.config.policy.scan_cadence.to_string(),
+        };
+        Ok(status.staleness_warning())
+    }
+
+    /// When any source was last imported or checked, and whether that is older than the scan cadence.
+    fn staleness(&self, sources: &[AdvisorySource]) -> (Option<DateTime<Utc>>, bool) {
         let last_update = sources.iter().filter_map(|s| s.checked_at).max();
         let cadence = self.settings.config.policy.scan_cadence;
         let stale = match last_update {
             None => true,
             Some(at) => self.settings.now - at > cadence.to_chrono(),
         };
+        (last_update, stale)
+    }
+
+    /// How current the advisory data is.
+    pub async fn advisory_status(&self) -> Result<AdvisoryStatus> {
+        let ecosystems = self.store.advisory_counts().await?;
+        let sources = self.store.advisory_sources().await?;
+        let (last_update, stale) = self.staleness(&sources);
+        let cadence = self.settings.config.policy.scan_cadence;
         Ok(AdvisoryStatus {
             ecosystems: ecosystems
                 .into_iter()

@@ -140,25 +140,19 @@ impl Inventory {
         format: Option<Format>,
         ctx: &ParseContext,
     ) -> Result<(), InventoryError> {
-        let bytes = std::fs::read(path).map_err(|source| InventoryError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let format = match format.or_else(|| detect(display, &bytes)) {
-            Some(f) => f,
-            None => {
-                return Err(InventoryError::UnknownFormat {
-                    path: path.to_owned(),
-                });
-            }
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        let mut parsed = patchwarden_lockfiles::parse(format, &text, ctx).map_err(|error| {
-            InventoryError::Parse {
-                path: PathBuf::from(display),
-                error,
-            }
-        })?;
+        let (format, parsed) = read_file(path, display, format, ctx)?;
+        self.add_parsed(path, display, format, parsed, ctx)
+    }
+
+    /// Adds a file read by [`read_file`], and reads what it includes.
+    fn add_parsed(
+        &mut self,
+        path: &Path,
+        display: &str,
+        format: Format,
+        mut parsed: patchwarden_lockfiles::Parsed,
+        ctx: &ParseContext,
+    ) -> Result<(), InventoryError> {
         let includes = std::mem::take(&mut parsed.includes);
         self.push(display, format, parsed);
         // `-r other.txt`: read what is included, relative to this file, once.
@@ -217,14 +211,86 @@ impl Inventory {
         }
         found.sort_by(|a, b| a.1.cmp(&b.1));
         let mut seen = HashSet::new();
-        for (path, display, format) in found {
-            if !seen.insert(display.clone()) || self.files.iter().any(|f| f.path == display) {
+        found.retain(|(_, display, _)| {
+            seen.insert(display.clone()) && !self.files.iter().any(|f| f.path == *display)
+        });
+        // Parsing is most of a scan's work: files are read and parsed on every core, then added in order
+        // (the first error in that order wins, as if they were read one by one).
+        let parsed = read_files(&found, ctx);
+        for ((path, display, _), result) in found.iter().zip(parsed) {
+            // An earlier file's `-r` include may have added this one already.
+            if self.files.iter().any(|f| f.path == *display) {
                 continue;
             }
-            self.add_file(&path, &display, Some(format), ctx)?;
+            let (format, parsed) = result?;
+            self.add_parsed(path, display, format, parsed, ctx)?;
         }
         Ok(())
     }
+}
+
+type ReadResult = Result<(Format, patchwarden_lockfiles::Parsed), InventoryError>;
+
+/// Reads and parses one file of a known or detected format.
+fn read_file(path: &Path, display: &str, format: Option<Format>, ctx: &ParseContext) -> ReadResult {
+    let bytes = std::fs::read(path).map_err(|source| InventoryError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let Some(format) = format.or_else(|| detect(display, &bytes)) else {
+        return Err(InventoryError::UnknownFormat {
+            path: path.to_owned(),
+        });
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let parsed = patchwarden_lockfiles::parse(format, &text, ctx).map_err(|error| {
+        InventoryError::Parse {
+            path: PathBuf::from(display),
+            error,
+        }
+    })?;
+    Ok((format, parsed))
+}
+
+/// [`read_file`] of each (path, display, format), on up to as many threads as cores, in order.
+fn read_files(files: &[(PathBuf, String, Format)], ctx: &ParseContext) -> Vec<ReadResult> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(files.len());
+    if threads <= 1 {
+        return files
+            .iter()
+            .map(|(path, display, format)| read_file(path, display, Some(*format), ctx))
+            .collect();
+    }
+    // Files are handed out one at a time: their sizes differ by orders of magnitude.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, ReadResult)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((path, display, format)) = files.get(i) else {
+                            break;
+                        };
+                        out.push((i, read_file(path, display, Some(*format), ctx)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 fn detect(display: &str, bytes: &[u8]) -> Option<Format> {

@@ -329,7 +329,7 @@ impl App {
                 .then_with(|| a.advisory_id.cmp(&b.advisory_id))
         });
         let mut warnings = Vec::new();
-        if let Some(w) = self.advisory_status().await?.staleness_warning() {
+        if let Some(w) = self.advisory_staleness_warning().await? {
             warnings.push(w);
         }
         Ok(ScanResult {

@@ -43,8 +43,20 @@ fn invalid(path: String, message: impl Into<String>) -> OsvParseError {
 
 /// Parses and checks one OSV record.
 pub fn parse_advisory(bytes: &[u8]) -> Result<Advisory, OsvParseError> {
+    // Almost every record is valid: parse it without tracking the path, which costs a third of the time;
+    // only a record that fails is parsed again to say where.
+    let advisory = match serde_json::from_slice::<Advisory>(bytes) {
+        Ok(advisory) => advisory,
+        Err(_) => parse_with_path(bytes)?,
+    };
+    check(&advisory)?;
+    Ok(advisory)
+}
+
+/// The slow parse, naming the JSON path of the first problem.
+fn parse_with_path(bytes: &[u8]) -> Result<Advisory, OsvParseError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let advisory: Advisory = serde_path_to_error::deserialize(de).map_err(|e| {
+    serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let (line, column) = (inner.line(), inner.column());
@@ -60,9 +72,7 @@ pub fn parse_advisory(bytes: &[u8]) -> Result<Advisory, OsvParseError> {
             line: (line > 0).then_some(line),
             column: (line > 0).then_some(column),
         }
-    })?;
-    check(&advisory)?;
-    Ok(advisory)
+    })
 }
 
 fn check(a: &Advisory) -> Result<(), OsvParseError> {
@@ -115,6 +125,26 @@ mod tests {
         let a = parse_advisory(br#"{"id":"X-1","modified":"2021-01-04T19:02:00Z"}"#).unwrap();
         assert_eq!(a.id, "X-1");
         assert!(a.affected.is_empty());
+    }
+
+    #[test]
+    fn the_fast_parse_and_the_path_tracking_parse_agree() {
+        let inputs: [&[u8]; 5] = [
+            br#"{"id":"X-1","modified":"2021-01-04T19:02:00Z","aliases":null,"affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.0"}]}}]}"#,
+            br#"{"id":"X-1","modified":"2021-01-04T19:02:00Z","unknown":{"kept":"ignored"}}"#,
+            br#"{"id":"X-1","modified":"yesterday"}"#,
+            br#"{"id":"X-1","modified":"2021-01-04T19:02:00Z","affected":[{"package":{"ecosystem":"PyPI"}}]}"#,
+            b"{\"id\": 3",
+        ];
+        for input in inputs {
+            let fast = serde_json::from_slice::<Advisory>(input).ok();
+            let tracked = parse_with_path(input).ok();
+            assert_eq!(fast, tracked, "{}", String::from_utf8_lossy(input));
+        }
+        // An invalid record still names the path, though the fast parse failed first.
+        let err = parse_advisory(br#"{"id":"X-1","modified":"2021-01-04T19:02:00Z","affected":[{"package":{"ecosystem":"PyPI"}}]}"#)
+            .unwrap_err();
+        assert_eq!(err.path, "affected[0].package");
     }
 
     #[test]

@@ -99,6 +99,41 @@ impl Store {
         })
     }
 
+    /// `modified` of the stored advisories among `ids` (an import asks for the ids of its source only:
+    /// reading every stored row would cost more than the import itself on a large database).
+    pub async fn advisory_modified_of(
+        &self,
+        ids: &[&str],
+    ) -> Result<HashMap<String, DateTime<Utc>>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows = match &self.backend {
+            Backend::Sqlite(pool) => {
+                let ids_json = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+                sqlx::query(
+                    "SELECT id, modified FROM advisories WHERE id IN (SELECT value FROM json_each($1))",
+                )
+                .bind(ids_json)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("modified")?)))
+                .collect::<Result<HashMap<_, _>>>()?
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query("SELECT id, modified FROM advisories WHERE id = ANY($1)")
+                    .bind(ids)
+                    .fetch_all(pool)
+                    .await?
+                    .iter()
+                    .map(|r| Ok((r.try_get("id")?, r.try_get("modified")?)))
+                    .collect::<Result<HashMap<_, _>>>()?
+            }
+        };
+        Ok(rows)
+    }
+
     pub async fn advisory_source(&self, name: &str) -> Result<Option<AdvisorySource>> {
         Ok(self
             .advisory_sources()

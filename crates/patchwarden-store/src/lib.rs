@@ -116,7 +116,15 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // An import writes tens of MiB in one transaction: with the default 2 MiB page cache SQLite
+            // spills dirty pages to the WAL mid-transaction and reads them back, and keeps its statement
+            // journals in temp files. The cache grows only as pages are used.
+            .pragma("cache_size", "-32768")
+            .pragma("temp_store", "memory")
+            // Reads through a memory map instead of a read(2) per page: a scan's lookups touch a few
+            // thousand scattered pages.
+            .pragma("mmap_size", "268435456");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
