@@ -128,7 +128,7 @@ fn read_zip(path: &Path, bytes: &[u8], sha256: String) -> Result<SourceData, Sou
         .min(8);
     let chunk = count.div_ceil(threads).max(64);
     let total = std::sync::atomic::AtomicU64::new(0);
-    let parts: Vec<Result<Vec<(String, Vec<u8>)>, SourceError>> = std::thread::scope(|scope| {
+    let parts: Vec<Result<Entries, SourceError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..count)
             .step_by(chunk)
             .map(|start| {
@@ -158,13 +158,16 @@ fn read_zip(path: &Path, bytes: &[u8], sha256: String) -> Result<SourceData, Sou
     })
 }
 
+/// (entry name, bytes) of a source, in order.
+type Entries = Vec<(String, Vec<u8>)>;
+
 /// Inflates the `.json` entries in `range`, within the per-entry and (shared) total limits.
 fn read_zip_range(
     path: &Path,
     archive: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
     range: std::ops::Range<usize>,
     total: &std::sync::atomic::AtomicU64,
-) -> Result<Vec<(String, Vec<u8>)>, SourceError> {
+) -> Result<Entries, SourceError> {
     let zip_error = |e: zip::result::ZipError| SourceError::Zip {
         path: path.to_owned(),
         message: e.to_string(),

@@ -7,7 +7,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use patchwarden_bench::{ECOSYSTEMS, osv_zip, zip_entries};
 
 fn bench(c: &mut Criterion) {
-    let data: Vec<(&str, Vec<(String, Vec<u8>)>)> = ECOSYSTEMS
+    let data: Vec<_> = ECOSYSTEMS
         .iter()
         .map(|&e| (e, zip_entries(&osv_zip(e))))
         .collect();
