@@ -76,49 +76,81 @@ pub enum ImportError {
     },
 }
 
-/// One parsed record, or why not.
-type Parsed = std::result::Result<Advisory, (String, OsvParseError)>;
+/// Records per batch: a batch is parsed on every core while the one before it is written.
+const BATCH: usize = 4096;
 
-/// Maps `items` on every core (up to 8 threads), keeping their order.
-fn par_map<T: Sync, U: Send>(items: &[T], f: impl Fn(&T) -> U + Sync) -> Vec<U> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads == 1 || items.len() < 64 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads).max(1);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<U>>()))
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for handle in handles {
-            match handle.join() {
-                Ok(part) => out.extend(part),
-                Err(panic) => std::panic::resume_unwind(panic),
+/// A batch for the writer: how many documents it covers, and the rows of the valid ones.
+type Batch = std::result::Result<(usize, Vec<NewAdvisory>), ImportError>;
+
+/// What the parsing side of an import saw besides the rows.
+#[derive(Debug, Default)]
+struct Tally {
+    records: usize,
+    withdrawn: usize,
+    invalid_vectors: usize,
+    invalid: Vec<(String, OsvParseError)>,
+}
+
+/// The parsing side of an import, on a thread of its own: inflates and parses the documents a batch at a
+/// time (on every core) and sends the rows to the writer. A source error ends it; an invalid record stops
+/// the sending (unless they are skipped) but not the counting, so the error can say how many more there are.
+fn produce(
+    data: &SourceData,
+    location: &str,
+    options: ImportOptions,
+    writer: &tokio::sync::mpsc::Sender<Batch>,
+) -> Tally {
+    let mut tally = Tally::default();
+    let total = data.documents.len();
+    for start in (0..total).step_by(BATCH) {
+        let end = total.min(start + BATCH);
+        let parsed = data.documents.map_range(start..end, |document| {
+            document.map(|document| {
+                let advisory = patchwarden_osv::parse_advisory(&document.bytes)
+                    .map_err(|e| (document.name.clone().into_owned(), e))?;
+                let withdrawn = advisory.withdrawn.is_some();
+                let invalid_vectors = patchwarden_osv::invalid_vectors(&advisory).len();
+                Ok((
+                    to_row(&advisory, document.bytes.into_owned()),
+                    withdrawn,
+                    invalid_vectors,
+                ))
+            })
+        });
+        let mut rows = Vec::with_capacity(parsed.len());
+        for result in parsed {
+            match result {
+                Err(source_error) => {
+                    let _ = writer.blocking_send(Err(source_error.into()));
+                    return tally;
+                }
+                Ok(Ok((row, withdrawn, invalid_vectors))) => {
+                    tally.records += 1;
+                    tally.withdrawn += usize::from(withdrawn);
+                    tally.invalid_vectors += invalid_vectors;
+                    rows.push(row);
+                }
+                Ok(Err(invalid)) => tally.invalid.push(invalid),
             }
         }
-        out
-    })
+        let sending = options.skip_invalid || tally.invalid.is_empty();
+        if sending && writer.blocking_send(Ok((end - start, rows))).is_err() {
+            return tally; // the writer stopped on an error of its own
+        }
+    }
+    if let Some((entry, error)) = tally.invalid.first().filter(|_| !options.skip_invalid) {
+        let _ = writer.blocking_send(Err(ImportError::Invalid {
+            source_name: location.to_owned(),
+            entry: entry.clone(),
+            error: error.clone(),
+            more: tally.invalid.len() - 1,
+        }));
+    }
+    tally
 }
 
-/// Parses all entries on every core: JSON parsing is most of an import's work.
-fn parse_all(entries: &[(String, Vec<u8>)], progress: &dyn Progress) -> Vec<Parsed> {
-    progress.start("parsing", entries.len() as u64);
-    let parsed = par_map(entries, |(name, bytes)| {
-        let parsed = patchwarden_osv::parse_advisory(bytes).map_err(|e| (name.clone(), e));
-        progress.advance(1);
-        parsed
-    });
-    progress.finish();
-    parsed
-}
-
-/// The row stored for an advisory.
-pub fn to_row(advisory: &Advisory, record: &[u8]) -> NewAdvisory {
+/// The row stored for an advisory whose OSV JSON is `record`.
+pub fn to_row(advisory: &Advisory, record: Vec<u8>) -> NewAdvisory {
     let severity = patchwarden_osv::advisory_severity(advisory);
     let (vector, version, score, label) = match severity {
         Some(AdvisorySeverity::Cvss {
@@ -157,7 +189,8 @@ pub fn to_row(advisory: &Advisory, record: &[u8]) -> NewAdvisory {
         severity_version: version,
         severity_score: score,
         severity_label: label,
-        record: String::from_utf8_lossy(record).into_owned(),
+        record: String::from_utf8(record)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         packages,
     }
 }
@@ -221,57 +254,41 @@ impl App {
             return self.import_kev(source, &data, report).await;
         }
 
-        let parsed = parse_all(&data.entries, progress);
-        let mut advisories = Vec::with_capacity(parsed.len());
-        let mut invalid = Vec::new();
-        for (result, (_, bytes)) in parsed.into_iter().zip(&data.entries) {
-            match result {
-                Ok(a) => advisories.push((a, bytes)),
-                Err(e) => invalid.push(e),
-            }
+        // Parsing (a thread of its own, every core) runs ahead of writing (one transaction) by a batch;
+        // an invalid record or any error drops the import, which rolls everything back.
+        let mut import = self.store.begin_advisory_import(&source.name).await?;
+        let (writer, mut batches) = tokio::sync::mpsc::channel(1);
+        let location = source.location.clone();
+        let total = data.documents.len();
+        let parser =
+            tokio::task::spawn_blocking(move || produce(&data, &location, options, &writer));
+        progress.start("importing", total as u64);
+        while let Some(batch) = batches.recv().await {
+            let (documents, rows) = batch?;
+            import.write(rows).await?;
+            progress.advance(documents as u64);
         }
-        if let Some((entry, error)) = invalid.first().filter(|_| !options.skip_invalid) {
-            return Err(ImportError::Invalid {
-                source_name: source.location.clone(),
-                entry: entry.clone(),
-                error: error.clone(),
-                more: invalid.len() - 1,
-            }
-            .into());
-        }
-        report.skipped = invalid
+        progress.finish();
+        let tally = match parser.await {
+            Ok(tally) => tally,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(AppError::Input(format!("the import was cancelled: {e}"))),
+        };
+        let counts = import.counts();
+        report.records = tally.records;
+        report.added = counts.added;
+        report.updated = counts.updated;
+        report.unchanged = counts.unchanged;
+        report.withdrawn = tally.withdrawn;
+        report.invalid_vectors = tally.invalid_vectors;
+        report.skipped = tally
+            .invalid
             .into_iter()
             .map(|(entry, e)| SkippedEntry {
                 entry,
                 error: e.to_string(),
             })
             .collect();
-        report.records = advisories.len();
-
-        let ids: Vec<&str> = advisories.iter().map(|(a, _)| a.id.as_str()).collect();
-        let stored = self.store.advisory_modified_of(&ids).await?;
-        let mut changed = Vec::new();
-        for (advisory, bytes) in &advisories {
-            report.invalid_vectors += patchwarden_osv::invalid_vectors(advisory).len();
-            report.withdrawn += usize::from(advisory.withdrawn.is_some());
-            match stored.get(&advisory.id) {
-                Some(modified) if *modified >= advisory.modified.trunc_micros() => {
-                    report.unchanged += 1
-                }
-                Some(_) => {
-                    report.updated += 1;
-                    changed.push((advisory, *bytes));
-                }
-                None => {
-                    report.added += 1;
-                    changed.push((advisory, *bytes));
-                }
-            }
-        }
-        let mut rows = par_map(&changed, |(advisory, bytes)| to_row(advisory, bytes));
-        // The same id twice in one source: keep the newest.
-        rows.sort_by(|a, b| a.id.cmp(&b.id).then(b.modified.cmp(&a.modified)));
-        rows.dedup_by(|later, first| later.id == first.id);
 
         source.advisories = report.records as i64;
         source.imported_at = Some(now);
@@ -285,11 +302,7 @@ impl App {
             "unchanged": report.unchanged,
             "skipped": report.skipped.len(),
         });
-        progress.start("storing", rows.len() as u64);
-        self.store
-            .import_advisories(&source, &rows, details, crate::SYSTEM, now)
-            .await?;
-        progress.finish();
+        import.finish(&source, details, crate::SYSTEM, now).await?;
         Ok(report)
     }
 
@@ -330,11 +343,12 @@ impl App {
         data: &SourceData,
         mut report: ImportReport,
     ) -> Result<ImportReport> {
-        let bytes = data
-            .entries
+        let document = data
+            .documents
             .first()
-            .map(|(_, b)| b.as_slice())
-            .unwrap_or_default();
+            .transpose()
+            .map_err(ImportError::from)?;
+        let bytes = document.as_ref().map_or(&[][..], |d| &d.bytes);
         let catalog =
             patchwarden_osv::parse_kev(bytes).map_err(|error| ImportError::InvalidKev {
                 source_name: source.location.clone(),

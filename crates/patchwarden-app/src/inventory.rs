@@ -252,45 +252,12 @@ fn read_file(path: &Path, display: &str, format: Option<Format>, ctx: &ParseCont
     Ok((format, parsed))
 }
 
-/// [`read_file`] of each (path, display, format), on up to as many threads as cores, in order.
+/// [`read_file`] of each (path, display, format), on every core, in order. Files are handed out one at a
+/// time: their sizes differ by orders of magnitude.
 fn read_files(files: &[(PathBuf, String, Format)], ctx: &ParseContext) -> Vec<ReadResult> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len());
-    if threads <= 1 {
-        return files
-            .iter()
-            .map(|(path, display, format)| read_file(path, display, Some(*format), ctx))
-            .collect();
-    }
-    // Files are handed out one at a time: their sizes differ by orders of magnitude.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, ReadResult)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((path, display, format)) = files.get(i) else {
-                            break;
-                        };
-                        out.push((i, read_file(path, display, Some(*format), ctx)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    crate::par::map_dynamic(files, |(path, display, format)| {
+        read_file(path, display, Some(*format), ctx)
+    })
 }
 
 fn detect(display: &str, bytes: &[u8]) -> Option<Format> {

@@ -5,6 +5,7 @@
 pub mod advisories;
 pub mod image;
 pub mod inventory;
+mod par;
 pub mod records;
 pub mod reports;
 pub mod sbom;

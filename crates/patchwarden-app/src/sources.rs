@@ -1,9 +1,14 @@
 //! Reading advisory data from disk: an OSV `all.zip`, a directory of `.json` records, a single record, or
-//! the KEV catalog. Zip entries are read into memory under size limits (a zip bomb is refused, not
-//! inflated); nothing is ever written from a zip, so entry names cannot escape anywhere.
+//! the KEV catalog. Zip entries are inflated a batch at a time as an import consumes them, under size
+//! limits (a zip bomb is refused, not inflated); nothing is ever written from a zip, so entry names cannot
+//! escape anywhere.
 
-use std::io::Read;
+use std::borrow::Cow;
+use std::io::{Cursor, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use patchwarden_osv::DocumentKind;
 use sha2::{Digest, Sha256};
@@ -62,8 +67,137 @@ impl SourceKind {
 pub struct SourceData {
     pub kind: SourceKind,
     pub sha256: String,
-    /// (entry name, bytes); one entry for a single file or the KEV catalog.
-    pub entries: Vec<(String, Vec<u8>)>,
+    pub documents: Documents,
+}
+
+/// One document of a source: its name (the zip entry or the file under the directory) and its bytes.
+#[derive(Debug)]
+pub struct Document<'a> {
+    pub name: Cow<'a, str>,
+    pub bytes: Cow<'a, [u8]>,
+}
+
+/// The documents of a source: read already (files), or the `.json` entries of a zip, inflated when asked
+/// for, so an import never holds a whole inflated database in memory.
+#[derive(Debug)]
+pub enum Documents {
+    Read(Entries),
+    Zip(ZipDocuments),
+}
+
+/// (entry name, bytes) of a source, in order.
+pub type Entries = Vec<(String, Vec<u8>)>;
+
+type Archive = zip::ZipArchive<Cursor<Arc<[u8]>>>;
+
+/// The `.json` entries of a zip archive held in memory.
+#[derive(Debug)]
+pub struct ZipDocuments {
+    path: PathBuf,
+    archive: Archive,
+    /// Archive indexes of the `.json` file entries, in archive order.
+    json: Vec<usize>,
+    /// Bytes inflated so far, against [`MAX_TOTAL_BYTES`].
+    inflated: AtomicU64,
+}
+
+impl Documents {
+    pub fn len(&self) -> usize {
+        match self {
+            Documents::Read(entries) => entries.len(),
+            Documents::Zip(zip) => zip.json.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The first document (the KEV catalog, or a single record).
+    pub fn first(&self) -> Option<Result<Document<'_>, SourceError>> {
+        (!self.is_empty()).then(|| self.map_range(0..1, |d| d).remove(0))
+    }
+
+    /// Maps `f` over the documents in `range` on every core, in order; a zip's entries are inflated by the
+    /// thread that maps them.
+    pub fn map_range<'a, U: Send>(
+        &'a self,
+        range: Range<usize>,
+        f: impl Fn(Result<Document<'a>, SourceError>) -> U + Sync,
+    ) -> Vec<U> {
+        let start = range.start;
+        match self {
+            Documents::Read(entries) => crate::par::map_parts(range.len(), 64, |part| {
+                entries[start + part.start..start + part.end]
+                    .iter()
+                    .map(|(name, bytes)| {
+                        f(Ok(Document {
+                            name: Cow::Borrowed(name),
+                            bytes: Cow::Borrowed(bytes),
+                        }))
+                    })
+                    .collect()
+            }),
+            Documents::Zip(zip) => crate::par::map_parts(range.len(), 16, |part| {
+                let mut archive = zip.archive.clone();
+                zip.json[start + part.start..start + part.end]
+                    .iter()
+                    .map(|&index| f(zip.inflate(&mut archive, index)))
+                    .collect()
+            }),
+        }
+    }
+
+    /// Every document, inflated (for tests and small sources).
+    pub fn read_all(&self) -> Result<Entries, SourceError> {
+        self.map_range(0..self.len(), |d| {
+            d.map(|d| (d.name.into_owned(), d.bytes.into_owned()))
+        })
+        .into_iter()
+        .collect()
+    }
+}
+
+impl ZipDocuments {
+    /// Inflates one entry, within the per-entry and the source's total limits.
+    fn inflate(
+        &self,
+        archive: &mut Archive,
+        index: usize,
+    ) -> Result<Document<'static>, SourceError> {
+        let mut file = archive.by_index(index).map_err(|e| SourceError::Zip {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        let name = file.name().to_owned();
+        let too_large = |entry: String| SourceError::TooLarge {
+            path: self.path.clone(),
+            entry,
+        };
+        if file.size() > MAX_ENTRY_BYTES {
+            return Err(too_large(name));
+        }
+        // The declared size can lie; never inflate more than the limit.
+        let mut data = Vec::with_capacity(file.size() as usize);
+        (&mut file)
+            .take(MAX_ENTRY_BYTES + 1)
+            .read_to_end(&mut data)
+            .map_err(|e| SourceError::Entry {
+                path: self.path.clone(),
+                entry: name.clone(),
+                message: e.to_string(),
+            })?;
+        let size = data.len() as u64;
+        if size > MAX_ENTRY_BYTES
+            || self.inflated.fetch_add(size, Ordering::Relaxed) + size > MAX_TOTAL_BYTES
+        {
+            return Err(too_large(name));
+        }
+        Ok(Document {
+            name: Cow::Owned(name),
+            bytes: Cow::Owned(data),
+        })
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SourceError + '_ {
@@ -92,7 +226,7 @@ pub fn read_bytes(path: &Path, bytes: Vec<u8>) -> Result<SourceData, SourceError
 /// [`read_bytes`] of a file whose SHA-256 (hex) the caller has already computed.
 pub fn read_hashed(path: &Path, bytes: Vec<u8>, sha256: String) -> Result<SourceData, SourceError> {
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
-        return read_zip(path, &bytes, sha256);
+        return read_zip(path, bytes, sha256);
     }
     let kind = match patchwarden_osv::sniff(&bytes) {
         DocumentKind::Kev => SourceKind::Kev,
@@ -110,107 +244,34 @@ pub fn read_hashed(path: &Path, bytes: Vec<u8>, sha256: String) -> Result<Source
     Ok(SourceData {
         kind,
         sha256,
-        entries: vec![(name, bytes)],
+        documents: Documents::Read(vec![(name, bytes)]),
     })
 }
 
-fn read_zip(path: &Path, bytes: &[u8], sha256: String) -> Result<SourceData, SourceError> {
-    let zip_error = |e: zip::result::ZipError| SourceError::Zip {
-        path: path.to_owned(),
-        message: e.to_string(),
-    };
-    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(zip_error)?;
-    // Entries are inflated on every core (a tenth of an import's work), each thread a range of them in
-    // order; the first error in entry order wins, as if read one by one.
-    let count = archive.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = count.div_ceil(threads).max(64);
-    let total = std::sync::atomic::AtomicU64::new(0);
-    let parts: Vec<Result<Entries, SourceError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..count)
-            .step_by(chunk)
-            .map(|start| {
-                let mut archive = archive.clone();
-                let total = &total;
-                scope.spawn(move || {
-                    read_zip_range(path, &mut archive, start..count.min(start + chunk), total)
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    let mut entries = Vec::with_capacity(count);
-    for part in parts {
-        entries.extend(part?);
-    }
+fn read_zip(path: &Path, bytes: Vec<u8>, sha256: String) -> Result<SourceData, SourceError> {
+    let archive = zip::ZipArchive::new(Cursor::new(Arc::<[u8]>::from(bytes))).map_err(|e| {
+        SourceError::Zip {
+            path: path.to_owned(),
+            message: e.to_string(),
+        }
+    })?;
+    let json = (0..archive.len())
+        .filter(|&i| {
+            archive
+                .name_for_index(i)
+                .is_some_and(|n| n.ends_with(".json"))
+        })
+        .collect();
     Ok(SourceData {
         kind: SourceKind::OsvZip,
         sha256,
-        entries,
+        documents: Documents::Zip(ZipDocuments {
+            path: path.to_owned(),
+            archive,
+            json,
+            inflated: AtomicU64::new(0),
+        }),
     })
-}
-
-/// (entry name, bytes) of a source, in order.
-type Entries = Vec<(String, Vec<u8>)>;
-
-/// Inflates the `.json` entries in `range`, within the per-entry and (shared) total limits.
-fn read_zip_range(
-    path: &Path,
-    archive: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
-    range: std::ops::Range<usize>,
-    total: &std::sync::atomic::AtomicU64,
-) -> Result<Entries, SourceError> {
-    let zip_error = |e: zip::result::ZipError| SourceError::Zip {
-        path: path.to_owned(),
-        message: e.to_string(),
-    };
-    let mut entries = Vec::with_capacity(range.len());
-    for i in range {
-        let mut file = archive.by_index(i).map_err(zip_error)?;
-        let name = file.name().to_owned();
-        if file.is_dir() || !name.ends_with(".json") {
-            continue;
-        }
-        if file.size() > MAX_ENTRY_BYTES {
-            return Err(SourceError::TooLarge {
-                path: path.to_owned(),
-                entry: name,
-            });
-        }
-        // The declared size can lie; never inflate more than the limit.
-        let mut data = Vec::with_capacity(file.size() as usize);
-        (&mut file)
-            .take(MAX_ENTRY_BYTES + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| SourceError::Entry {
-                path: path.to_owned(),
-                entry: name.clone(),
-                message: e.to_string(),
-            })?;
-        if data.len() as u64 > MAX_ENTRY_BYTES {
-            return Err(SourceError::TooLarge {
-                path: path.to_owned(),
-                entry: name,
-            });
-        }
-        let size = data.len() as u64;
-        if total.fetch_add(size, std::sync::atomic::Ordering::Relaxed) + size > MAX_TOTAL_BYTES {
-            return Err(SourceError::TooLarge {
-                path: path.to_owned(),
-                entry: name,
-            });
-        }
-        entries.push((name, data));
-    }
-    Ok(entries)
 }
 
 fn read_dir(root: &Path) -> Result<SourceData, SourceError> {
@@ -247,6 +308,6 @@ fn read_dir(root: &Path) -> Result<SourceData, SourceError> {
     Ok(SourceData {
         kind: SourceKind::OsvDir,
         sha256: hex::encode(digest.finalize()),
-        entries,
+        documents: Documents::Read(entries),
     })
 }

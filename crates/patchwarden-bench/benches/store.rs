@@ -20,7 +20,7 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
     for ecosystem in ["npm", "crates.io"] {
         let zip = osv_zip(ecosystem);
-        let records = sources::read_path(&zip).expect("the zip").entries.len();
+        let records = sources::read_path(&zip).expect("the zip").documents.len();
         group.throughput(Throughput::Elements(records as u64));
         group.bench_function(BenchmarkId::new("real zip", ecosystem), |b| {
             b.iter_custom(|iters| {

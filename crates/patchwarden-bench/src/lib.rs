@@ -79,7 +79,7 @@ pub fn generated_source(copies: usize) -> SourceData {
     SourceData {
         kind: SourceKind::OsvZip,
         sha256: format!("generated-{copies}"),
-        entries,
+        documents: patchwarden_app::sources::Documents::Read(entries),
     }
 }
 

@@ -21,7 +21,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use advisories::{AdvisorySource, Candidate, EcosystemCount, KevRow, NewAdvisory};
+pub use advisories::{
+    AdvisoryImport, AdvisorySource, Candidate, EcosystemCount, ImportCounts, KevRow, NewAdvisory,
+};
 pub use audit::AuditVerification;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};

@@ -178,6 +178,83 @@ fn an_invalid_record_refuses_the_source_unless_skipped() {
     assert_eq!(doc["imports"][0]["skipped"][0]["entry"], "nested/PW-2.json");
 }
 
+/// A source larger than one batch: its first batches are written before the later ones are parsed.
+fn many_records(dir: &Path, n: usize) -> PathBuf {
+    let advisories = dir.join("many");
+    std::fs::create_dir_all(&advisories).expect("mkdir");
+    for i in 0..n {
+        let id = format!("PW-{i:05}");
+        std::fs::write(
+            advisories.join(format!("{id}.json")),
+            VALID.replace("PW-1", &id),
+        )
+        .expect("write");
+    }
+    advisories
+}
+
+#[test]
+fn an_invalid_record_after_the_first_batches_still_leaves_the_database_as_it_was() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let advisories = many_records(dir.path(), 9_000);
+    std::fs::write(advisories.join("zz-invalid.json"), "{\"id\": 1}").expect("write");
+    pw(dir.path())
+        .args(["db", "import"])
+        .arg(&advisories)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "entry zz-invalid.json is not valid OSV",
+        ));
+    assert_eq!(status(dir.path())["ecosystems"], serde_json::json!([]));
+    let log = pw(dir.path())
+        .args(["audit", "log", "--format", "json"])
+        .assert()
+        .success();
+    assert!(
+        !String::from_utf8_lossy(&log.get_output().stdout).contains("advisories.imported"),
+        "no import was recorded"
+    );
+
+    let out = pw(dir.path())
+        .args(["db", "import", "--skip-invalid", "--format", "json"])
+        .arg(&advisories)
+        .assert()
+        .success();
+    let doc = json(&out.get_output().stdout);
+    assert_eq!(doc["imports"][0]["records"], 9_000);
+    assert_eq!(doc["imports"][0]["added"], 9_000);
+    assert_eq!(count(&status(dir.path()), "PyPI"), 9_000);
+}
+
+#[test]
+fn of_one_id_twice_in_a_source_the_newest_is_kept_even_across_batches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let advisories = many_records(dir.path(), 5_000);
+    // Read last (a later batch): the same id as the first record, modified later.
+    std::fs::write(
+        advisories.join("zz-newer.json"),
+        VALID
+            .replace("PW-1", "PW-00000")
+            .replace("2021-01-01T00:00:00Z", "2023-01-01T00:00:00Z"),
+    )
+    .expect("write");
+    let out = pw(dir.path())
+        .args(["db", "import", "--format", "json"])
+        .arg(&advisories)
+        .assert()
+        .success();
+    let doc = json(&out.get_output().stdout);
+    assert_eq!(doc["imports"][0]["added"], 5_000);
+    assert_eq!(doc["imports"][0]["updated"], 1);
+    let status = status(dir.path());
+    assert_eq!(count(&status, "PyPI"), 5_000);
+    assert_eq!(
+        status["ecosystems"][0]["newest_modified"],
+        "2023-01-01T00:00:00Z"
+    );
+}
+
 #[test]
 fn a_newer_modified_replaces_an_older_one_never_the_reverse() {
     let dir = tempfile::tempdir().expect("tempdir");
