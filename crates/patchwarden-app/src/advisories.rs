@@ -55,6 +55,9 @@ pub struct ImportReport {
     /// For the KEV catalog: entries, and stored advisories now known to be exploited.
     pub kev_entries: Option<usize>,
     pub known_exploited: Option<i64>,
+    /// For end-of-life data: the products imported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eol_products: Option<usize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +70,14 @@ pub enum ImportError {
         source_name: String,
         entry: String,
         error: OsvParseError,
+        more: usize,
+    },
+    #[error("{source_name}: entry {entry} is not end-of-life data: {error}{more}",
+        more = if *more > 0 { format!(" (and {more} more invalid entries; --skip-invalid imports the rest)") } else { String::new() })]
+    InvalidEol {
+        source_name: String,
+        entry: String,
+        error: patchwarden_eol::EolParseError,
         more: usize,
     },
     #[error("{source_name}: the KEV catalog is not valid: {error}")]
@@ -253,6 +264,9 @@ impl App {
         if data.kind == SourceKind::Kev {
             return self.import_kev(source, &data, report).await;
         }
+        if data.kind == SourceKind::Eol {
+            return self.import_eol(source, &data, options, report).await;
+        }
 
         // Parsing (a thread of its own, every core) runs ahead of writing (one transaction) by a batch;
         // an invalid record or any error drops the import, which rolls everything back.
@@ -395,6 +409,7 @@ impl App {
             sources: Vec::new(),
             kev_entries: 0,
             known_exploited: 0,
+            eol_products: 0,
             last_update,
             stale,
             scan_cadence: self.settings.config.policy.scan_cadence.to_string(),
@@ -440,6 +455,7 @@ impl App {
                 .collect(),
             kev_entries: self.store.kev_count().await?,
             known_exploited: self.store.known_exploited_count().await?,
+            eol_products: self.store.eol_product_count().await?,
             last_update,
             stale,
             scan_cadence: cadence.to_string(),
@@ -453,6 +469,8 @@ pub struct AdvisoryStatus {
     pub sources: Vec<SourceStatus>,
     pub kev_entries: i64,
     pub known_exploited: i64,
+    /// Products with end-of-life data.
+    pub eol_products: i64,
     /// When any source was last imported or checked.
     pub last_update: Option<DateTime<Utc>>,
     /// No update within the policy's scan cadence.

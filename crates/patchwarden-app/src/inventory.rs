@@ -70,6 +70,8 @@ pub struct Inventory {
     pub packages: Vec<Located>,
     /// Requirements that cannot be checked, with their file.
     pub unpinned: Vec<(String, Unpinned)>,
+    /// Components (OS, runtimes, databases) that Dockerfiles, version files and manifests declare.
+    pub components: Vec<patchwarden_eol::Component>,
 }
 
 impl Inventory {
@@ -132,7 +134,15 @@ impl Inventory {
         index
     }
 
-    /// Reads one file of a known or detected format. `display` is how reports name it.
+    /// Adds the components a file declares (a Dockerfile, `.python-version`, …).
+    pub fn add_components(&mut self, display: &str, text: &str) {
+        if let Some(found) = patchwarden_eol::detect_file(display, text) {
+            self.components.extend(found);
+        }
+    }
+
+    /// Reads one file of a known or detected format, or one that declares components. `display` is how
+    /// reports name it.
     pub fn add_file(
         &mut self,
         path: &Path,
@@ -140,6 +150,16 @@ impl Inventory {
         format: Option<Format>,
         ctx: &ParseContext,
     ) -> Result<(), InventoryError> {
+        if format.is_none() && patchwarden_eol::declares_components(display) {
+            let bytes = std::fs::read(path).map_err(|source| InventoryError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+            self.add_components(display, &String::from_utf8_lossy(&bytes));
+            if detect(display, &bytes).is_none() {
+                return Ok(());
+            }
+        }
         let (format, parsed) = read_file(path, display, format, ctx)?;
         self.add_parsed(path, display, format, parsed, ctx)
     }
@@ -194,6 +214,7 @@ impl Inventory {
                         || e.path().join("pyvenv.cfg").is_file()))
             });
         let mut found = Vec::new();
+        let mut declaring = Vec::new();
         for entry in walker.build() {
             let entry = entry.map_err(|e| InventoryError::Walk {
                 path: root.to_owned(),
@@ -204,10 +225,21 @@ impl Inventory {
             }
             let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
             let rel_display = rel.display().to_string();
+            if patchwarden_eol::declares_components(&rel_display) {
+                declaring.push((entry.path().to_owned(), rel_display.clone()));
+            }
             let head = read_head(entry.path());
             if let Some(format) = detect(&rel_display, &head) {
                 found.push((entry.path().to_owned(), rel_display, format));
             }
+        }
+        declaring.sort_by(|a, b| a.1.cmp(&b.1));
+        for (path, display) in &declaring {
+            let bytes = std::fs::read(path).map_err(|source| InventoryError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            self.add_components(display, &String::from_utf8_lossy(&bytes));
         }
         found.sort_by(|a, b| a.1.cmp(&b.1));
         let mut seen = HashSet::new();

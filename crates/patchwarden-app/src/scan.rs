@@ -106,6 +106,9 @@ pub struct ScanResult {
     pub no_longer_detected: Vec<String>,
     /// Patch records this scan opened for new findings.
     pub records_opened: Vec<i64>,
+    /// Components (OS, runtimes, databases) found or declared for the asset, with their end-of-life
+    /// status; an `unsupported` one is an unsupported-system finding.
+    pub components: Vec<crate::eol::ComponentStatus>,
     pub warnings: Vec<String>,
 }
 
@@ -117,12 +120,18 @@ pub struct UnpinnedRequirement {
 }
 
 impl ScanResult {
-    /// Findings at or above `threshold` (unknown severities count as below every threshold).
+    /// Findings at or above `threshold`, unsupported systems included (unknown severities count as
+    /// below every threshold).
     pub fn count_at_or_above(&self, threshold: Severity) -> usize {
         self.findings
             .iter()
             .filter(|f| f.severity.parse::<Severity>().is_ok_and(|s| s >= threshold))
             .count()
+            + self
+                .components
+                .iter()
+                .filter(|c| c.severity.is_some_and(|s| s >= threshold))
+                .count()
     }
 }
 
@@ -332,6 +341,13 @@ impl App {
         if let Some(w) = self.advisory_staleness_warning().await? {
             warnings.push(w);
         }
+        let components = self.components_of(&asset, &inventory).await?;
+        if components.iter().any(|c| c.status == "no-data") {
+            warnings.push(
+                "some components have no end-of-life data; run `patchwarden db sync` or import it with `patchwarden db import`"
+                    .to_owned(),
+            );
+        }
         Ok(ScanResult {
             schema: SCAN_SCHEMA,
             asset,
@@ -361,8 +377,53 @@ impl App {
                 .collect(),
             no_longer_detected,
             records_opened,
+            components,
             warnings,
         })
+    }
+
+    /// The components of a scan: what its files declare, the OS and runtimes its OS packages show, and
+    /// the components declared for its asset in the config; each once, assessed.
+    async fn components_of(
+        &self,
+        asset: &str,
+        inventory: &crate::inventory::Inventory,
+    ) -> Result<Vec<crate::eol::ComponentStatus>> {
+        let mut found: Vec<(Option<String>, patchwarden_eol::Component)> = Vec::new();
+        let mut push = |c: patchwarden_eol::Component| {
+            if !found
+                .iter()
+                .any(|(_, f)| f.product == c.product && f.version == c.version)
+            {
+                found.push((Some(asset.to_owned()), c));
+            }
+        };
+        inventory.components.iter().cloned().for_each(&mut push);
+        let is_os = |e: &str| {
+            ["Debian", "Ubuntu", "Alpine"]
+                .iter()
+                .any(|os| e.starts_with(os))
+        };
+        for located in inventory
+            .packages
+            .iter()
+            .filter(|l| is_os(&l.package.ecosystem))
+        {
+            let p = &located.package;
+            let source = inventory.source(located);
+            if let Some(c) = patchwarden_eol::from_os_ecosystem(&p.ecosystem, &source) {
+                push(c);
+            }
+            if let Some(c) = patchwarden_eol::from_os_package(&p.name, &p.version, &source) {
+                push(c);
+            }
+        }
+        for (owner, c) in self.declared_components() {
+            if owner == asset {
+                push(c);
+            }
+        }
+        self.assess_components(&found).await
     }
 
     /// The asset a scan's findings belong to.

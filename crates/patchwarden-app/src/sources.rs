@@ -39,7 +39,9 @@ pub enum SourceError {
         limit = MAX_ENTRY_BYTES
     )]
     TooLarge { path: PathBuf, entry: String },
-    #[error("{path}: neither an OSV record, a zip or directory of them, nor the KEV catalog")]
+    #[error(
+        "{path}: neither an OSV record, a zip or directory of them, the KEV catalog, nor end-of-life data"
+    )]
     Unrecognised { path: PathBuf },
 }
 
@@ -49,6 +51,8 @@ pub enum SourceKind {
     OsvDir,
     OsvFile,
     Kev,
+    /// End-of-life data (endoflife.date shape): a product file or a directory of them.
+    Eol,
 }
 
 impl SourceKind {
@@ -58,6 +62,7 @@ impl SourceKind {
             SourceKind::OsvDir => "osv-dir",
             SourceKind::OsvFile => "osv-file",
             SourceKind::Kev => "kev",
+            SourceKind::Eol => "eol",
         }
     }
 }
@@ -231,6 +236,7 @@ pub fn read_hashed(path: &Path, bytes: Vec<u8>, sha256: String) -> Result<Source
     let kind = match patchwarden_osv::sniff(&bytes) {
         DocumentKind::Kev => SourceKind::Kev,
         DocumentKind::Osv => SourceKind::OsvFile,
+        DocumentKind::Unknown if patchwarden_eol::Product::sniff(&bytes) => SourceKind::Eol,
         DocumentKind::Unknown => {
             return Err(SourceError::Unrecognised {
                 path: path.to_owned(),
@@ -305,8 +311,22 @@ fn read_dir(root: &Path) -> Result<SourceData, SourceError> {
         digest.update(&bytes);
         entries.push((name, bytes));
     }
+    // A directory of end-of-life data (`products/*.json` beside the `index.json` listing them).
+    let is_index = |name: &str| name == "index.json";
+    let eol = entries.iter().any(|(n, _)| !is_index(n))
+        && entries
+            .iter()
+            .filter(|(n, _)| !is_index(n))
+            .all(|(_, b)| patchwarden_eol::Product::sniff(b));
+    if eol {
+        entries.retain(|(n, _)| !is_index(n));
+    }
     Ok(SourceData {
-        kind: SourceKind::OsvDir,
+        kind: if eol {
+            SourceKind::Eol
+        } else {
+            SourceKind::OsvDir
+        },
         sha256: hex::encode(digest.finalize()),
         documents: Documents::Read(entries),
     })

@@ -1,5 +1,6 @@
-//! `db sync`: download each configured ecosystem's `all.zip` and the KEV catalog with conditional
-//! requests, and import what changed. A source that fails is reported; the others still sync.
+//! `db sync`: download each configured ecosystem's `all.zip`, the KEV catalog and the end-of-life data
+//! of the products patchwarden can detect, with conditional requests, and import what changed. A source
+//! that fails is reported; the others still sync.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,6 +51,12 @@ impl App {
             .collect();
         if let Some(kev) = &settings.kev_url {
             targets.push(("kev".to_owned(), kev.clone()));
+        }
+        if let Some(template) = &settings.eol_url {
+            for product in self.eol_products_to_sync() {
+                let url = template.replace("{product}", &url_segment(&product));
+                targets.push((format!("eol:{product}"), url));
+            }
         }
         let client = Client::new();
         let mut out = Vec::with_capacity(targets.len());

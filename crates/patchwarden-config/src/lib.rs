@@ -12,7 +12,9 @@ mod read;
 
 use std::collections::HashMap;
 
-use patchwarden_core::policy::{EmergencyPolicy, RemediationTargets, SeverityBands};
+use patchwarden_core::policy::{
+    EmergencyPolicy, RemediationTargets, SeverityBands, UnsupportedPolicy,
+};
 use patchwarden_core::{
     Asset, Cadence, Layer, Person, Policy, PolicyDuration, Role, Schedule, TaskSpec,
 };
@@ -62,11 +64,14 @@ pub struct AdvisorySettings {
     pub osv_base_url: String,
     /// The CISA KEV catalog (JSON feed); None: not synced.
     pub kev_url: Option<String>,
+    /// End-of-life data per product, `{product}` standing for the product's name; None: not synced.
+    pub eol_url: Option<String>,
 }
 
 pub const OSV_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
 pub const KEV_URL: &str =
     "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+pub const EOL_URL: &str = "https://endoflife.date/api/{product}.json";
 
 impl Default for AdvisorySettings {
     fn default() -> Self {
@@ -74,6 +79,7 @@ impl Default for AdvisorySettings {
             ecosystems: vec!["PyPI".into(), "npm".into()],
             osv_base_url: OSV_BASE_URL.into(),
             kev_url: Some(KEV_URL.into()),
+            eol_url: Some(EOL_URL.into()),
         }
     }
 }
@@ -315,7 +321,17 @@ fn read_ignores(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<IgnoreRule> {
 }
 
 fn read_advisories(r: &mut Reader<'_>, t: &Table<'_, '_>) -> AdvisorySettings {
-    r.known_keys(t, &["ecosystems", "osv_base_url", "kev_url", "kev"]);
+    r.known_keys(
+        t,
+        &[
+            "ecosystems",
+            "osv_base_url",
+            "kev_url",
+            "kev",
+            "eol_url",
+            "eol",
+        ],
+    );
     let d = AdvisorySettings::default();
     let url = |r: &mut Reader<'_>, key: &str| {
         r.string(t, key).and_then(|(url, span)| {
@@ -352,10 +368,25 @@ fn read_advisories(r: &mut Reader<'_>, t: &Table<'_, '_>) -> AdvisorySettings {
         Some(false) => None,
         _ => url(r, "kev_url").or(d.kev_url),
     };
+    let eol_url = match r.boolean(t, "eol") {
+        Some(false) => None,
+        _ => url(r, "eol_url").or(d.eol_url),
+    };
+    if let Some(u) = &eol_url
+        && !u.contains("{product}")
+        && let Some((_, span)) = r.string(t, "eol_url")
+    {
+        r.error(
+            span,
+            "bad-url",
+            "`advisories.eol_url` must contain {product}, where the product's name goes",
+        );
+    }
     AdvisorySettings {
         ecosystems,
         osv_base_url,
         kev_url,
+        eol_url,
     }
 }
 
@@ -371,6 +402,7 @@ fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
             "targets",
             "emergency",
             "testing",
+            "unsupported",
         ],
     );
     let d = Policy::default();
@@ -432,6 +464,20 @@ fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
                         .unwrap_or(d.skipped_tests_fail),
                 )
             });
+    let unsupported = r
+        .table(t, "unsupported")
+        .map_or(d.unsupported.clone(), |s| {
+            r.known_keys(&s, &["severity", "warn_before"]);
+            let du = UnsupportedPolicy::default();
+            UnsupportedPolicy {
+                severity: r
+                    .parsed(&s, "severity", "unknown-severity")
+                    .unwrap_or(du.severity),
+                warn_before: r
+                    .parsed(&s, "warn_before", "bad-duration")
+                    .unwrap_or(du.warn_before),
+            }
+        });
     let policy = Policy {
         bands,
         known_exploited_is_critical: r
@@ -450,6 +496,7 @@ fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
         scan_cadence: r
             .parsed(t, "scan_cadence", "bad-duration")
             .unwrap_or(d.scan_cadence),
+        unsupported,
     };
     for problem in policy.problems() {
         r.error(t.span.clone(), "inconsistent-policy", problem);

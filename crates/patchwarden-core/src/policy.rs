@@ -86,6 +86,24 @@ impl Default for EmergencyPolicy {
     }
 }
 
+/// Unsupported systems: "no operating system, runtime or database past its end of life may remain".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnsupportedPolicy {
+    /// The severity of a component past its end of life.
+    pub severity: Severity,
+    /// How long before its end of life a component is reported as nearing it.
+    pub warn_before: PolicyDuration,
+}
+
+impl Default for UnsupportedPolicy {
+    fn default() -> Self {
+        Self {
+            severity: Severity::High,
+            warn_before: PolicyDuration::days(90),
+        }
+    }
+}
+
 /// The whole policy. Every number is configurable in `patchwarden.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Policy {
@@ -104,6 +122,7 @@ pub struct Policy {
     pub retention_months: u32,
     /// "Daily scans": advisory data older than this is stale.
     pub scan_cadence: PolicyDuration,
+    pub unsupported: UnsupportedPolicy,
 }
 
 impl Default for Policy {
@@ -118,6 +137,7 @@ impl Default for Policy {
             skipped_tests_fail: false,
             retention_months: 12,
             scan_cadence: PolicyDuration::days(1),
+            unsupported: UnsupportedPolicy::default(),
         }
     }
 }

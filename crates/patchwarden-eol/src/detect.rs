@@ -44,6 +44,58 @@ const IMAGES: &[(&str, &str)] = &[
     ("django", "django"),
 ];
 
+/// Every product detection can name: what `db sync` fetches end-of-life data for (besides the products of
+/// declared components).
+pub const KNOWN_PRODUCTS: &[&str] = &[
+    "python",
+    "nodejs",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "redis",
+    "debian",
+    "ubuntu",
+    "alpine-linux",
+    "go",
+    "rust",
+    "ruby",
+    "php",
+    "nginx",
+    "mongodb",
+    "eclipse-temurin",
+    "amazon-corretto",
+    "django",
+    "rhel",
+    "centos",
+    "fedora",
+    "rocky-linux",
+    "almalinux",
+    "amazon-linux",
+    "opensuse",
+];
+
+/// The operating system an OSV ecosystem of OS packages names (`Debian:12`, `Ubuntu:22.04`, `Alpine:v3.19`).
+pub fn from_os_ecosystem(ecosystem: &str, source: &str) -> Option<Component> {
+    let (os, version) = ecosystem.split_once(':')?;
+    let product = match os {
+        "Debian" => "debian",
+        "Ubuntu" => "ubuntu",
+        "Alpine" => "alpine-linux",
+        _ => return None,
+    };
+    // Ubuntu ecosystems may carry a suffix (`Ubuntu:Pro:18.04:LTS`): the version is the numeric part.
+    let version = version
+        .split(':')
+        .map(|v| v.trim_start_matches('v'))
+        .find(|v| v.starts_with(|c: char| c.is_ascii_digit()))?;
+    Some(Component {
+        product: product.to_owned(),
+        version: version.to_owned(),
+        source: source.to_owned(),
+        evidence: format!("OS packages of {ecosystem}"),
+    })
+}
+
 /// Debian codenames that image tags carry (`python:3.11-slim-bookworm`).
 const DEBIAN_CODENAMES: &[&str] = &[
     "trixie", "bookworm", "bullseye", "buster", "stretch", "jessie",
@@ -62,6 +114,28 @@ const OS_IDS: &[(&str, &str)] = &[
     ("amzn", "amazon-linux"),
     ("opensuse-leap", "opensuse"),
 ];
+
+/// Whether a file of this name (`path` may have directories) declares components.
+pub fn declares_components(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    matches!(
+        name,
+        ".python-version"
+            | ".nvmrc"
+            | ".node-version"
+            | "package.json"
+            | "pyproject.toml"
+            | "rust-toolchain.toml"
+            | "rust-toolchain"
+            | "go.mod"
+    ) || is_os_release(path, name)
+        || is_dockerfile(name)
+}
+
+fn is_os_release(path: &str, name: &str) -> bool {
+    name == "os-release"
+        && (path.ends_with("etc/os-release") || path.ends_with("lib/os-release") || path == name)
+}
 
 /// The components a file declares, chosen by its name (`path` may have directories); `None` when the
 /// file is not one that declares components.
@@ -564,6 +638,22 @@ mod tests {
         assert_eq!(c("php8.2-cli", "8.2.7-1"), s("php", "8.2"));
         assert_eq!(c("python3-yaml", "6.0-3"), None);
         assert_eq!(c("libpq5", "15.4-0"), None);
+    }
+
+    #[test]
+    fn os_package_ecosystems_name_their_release() {
+        let c = |e: &str| from_os_ecosystem(e, "s").map(|c| (c.product, c.version));
+        assert_eq!(c("Debian:12"), Some(("debian".into(), "12".into())));
+        assert_eq!(
+            c("Alpine:v3.19"),
+            Some(("alpine-linux".into(), "3.19".into()))
+        );
+        assert_eq!(c("Ubuntu:22.04"), Some(("ubuntu".into(), "22.04".into())));
+        assert_eq!(
+            c("Ubuntu:Pro:18.04:LTS"),
+            Some(("ubuntu".into(), "18.04".into()))
+        );
+        assert_eq!(c("PyPI"), None);
     }
 
     #[test]

@@ -12,5 +12,8 @@ pub mod detect;
 pub mod status;
 
 pub use data::{Cycle, EolParseError, Milestone, Product};
-pub use detect::{Component, detect_file, from_os_package, from_os_release, parse_declared};
+pub use detect::{
+    Component, KNOWN_PRODUCTS, declares_components, detect_file, from_os_ecosystem,
+    from_os_package, from_os_release, parse_declared,
+};
 pub use status::{Assessment, Support, assess, find_cycle};

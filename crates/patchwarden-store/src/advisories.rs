@@ -558,4 +558,4 @@ macro_rules! upsert_source {
         .await?;
     }};
 }
-use upsert_source;
+pub(crate) use upsert_source;

@@ -7,6 +7,7 @@
 
 mod advisories;
 mod audit;
+mod eol;
 mod estate;
 mod findings;
 mod records;
@@ -25,6 +26,7 @@ pub use advisories::{
     AdvisoryImport, AdvisorySource, Candidate, EcosystemCount, ImportCounts, KevRow, NewAdvisory,
 };
 pub use audit::AuditVerification;
+pub use eol::EolProductRow;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
 pub use records::{EvidenceFile, RecordFilter};

@@ -67,6 +67,14 @@ fn print_import(path: &std::path::Path, r: &ImportReport) -> anyhow::Result<()> 
         )?;
         return Ok(());
     }
+    if let Some(products) = r.eol_products {
+        writeln!(
+            out,
+            "{} {path}: end-of-life data for {products} products",
+            good("imported")
+        )?;
+        return Ok(());
+    }
     if let Some(entries) = r.kev_entries {
         writeln!(
             out,
@@ -195,6 +203,7 @@ fn print_status(s: &AdvisoryStatus) -> anyhow::Result<()> {
         "\nknown exploited (CISA KEV): {} catalog entries, {} stored advisories",
         s.kev_entries, s.known_exploited
     )?;
+    writeln!(out, "end-of-life data: {} products", s.eol_products)?;
     writeln!(out, "\n{:<60} {:>8}  last checked", "source", "records")?;
     for src in &s.sources {
         let checked = src.checked_at.map_or_else(

@@ -149,16 +149,33 @@ fn print_table(r: &ScanResult) -> anyhow::Result<()> {
             e.until
         )?;
     }
+    let unsupported: Vec<_> = r.components.iter().filter(|c| c.needs_action()).collect();
+    if !unsupported.is_empty() {
+        writeln!(
+            out,
+            "\n{}",
+            format!("UNSUPPORTED SYSTEMS ({})", unsupported.len()).bold()
+        )?;
+        for c in unsupported {
+            let marker = if c.is_unsupported() {
+                crate::output::bad("unsupported")
+            } else {
+                warn("nearing eol")
+            };
+            writeln!(out, "  {marker} {}", c.describe())?;
+        }
+    }
     let counts: Vec<String> = ["critical", "high", "medium", "low", "unknown"]
         .iter()
         .map(|l| (l, r.findings.iter().filter(|f| &f.severity == l).count()))
         .filter(|(_, n)| *n > 0)
         .map(|(l, n)| format!("{n} {l}"))
         .collect();
+    let unsupported = r.components.iter().filter(|c| c.is_unsupported()).count();
     writeln!(
         out,
-        "\n{} {} files, {} packages, {} findings{}{} for asset {}{}",
-        if r.findings.is_empty() {
+        "\n{} {} files, {} packages, {} findings{}{}{} for asset {}{}",
+        if r.findings.is_empty() && unsupported == 0 {
             good("clean:")
         } else {
             "scanned:".bold().to_string()
@@ -175,6 +192,11 @@ fn print_table(r: &ScanResult) -> anyhow::Result<()> {
             String::new()
         } else {
             format!(", {} ignored", r.ignored.len())
+        },
+        match unsupported {
+            0 => String::new(),
+            1 => ", 1 unsupported system".to_owned(),
+            n => format!(", {n} unsupported systems"),
         },
         r.asset,
         r.scan_id.map_or_else(

@@ -142,6 +142,15 @@ pub fn markdown(r: &ScanResult, out: &mut impl Write) -> anyhow::Result<()> {
         cell(&r.asset)
     )?;
     writeln!(out)?;
+    let unsupported: Vec<_> = r.components.iter().filter(|c| c.needs_action()).collect();
+    if !unsupported.is_empty() {
+        writeln!(out, "**Unsupported systems**")?;
+        writeln!(out)?;
+        for c in unsupported {
+            writeln!(out, "- {}: {}", c.status, cell(&c.describe()))?;
+        }
+        writeln!(out)?;
+    }
     if r.findings.is_empty() {
         writeln!(out, "No known vulnerabilities.")?;
         return Ok(());
