@@ -2,6 +2,9 @@
 //! components — found by a scan or declared for an asset — against it under the policy.
 
 use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
 
 use patchwarden_core::Severity;
 use patchwarden_eol::{Assessment, Component, EolParseError, Product, Support};
@@ -226,6 +229,74 @@ impl App {
     }
 }
 
+impl App {
+    /// The evidence of `report unsupported`: every component of every configured asset (found in its
+    /// scan targets, or declared), and of `paths` (each its own asset, named after it), with its status.
+    pub async fn unsupported_report(&self, paths: &[PathBuf]) -> Result<Vec<ComponentStatus>> {
+        let base = self
+            .settings
+            .config_source
+            .as_ref()
+            .and_then(|(file, _)| file.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let mut targets: Vec<(String, Vec<PathBuf>)> = self
+            .settings
+            .config
+            .assets
+            .iter()
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    a.scan.iter().map(|s| base.join(s)).collect(),
+                )
+            })
+            .collect();
+        for path in paths {
+            let name = path
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| path.display().to_string());
+            targets.push((name, vec![path.clone()]));
+        }
+        let mut out = Vec::new();
+        for (asset, scan) in targets {
+            let request = crate::scan::ScanRequest {
+                images: scan.iter().filter(|p| is_image(p)).cloned().collect(),
+                rootfs: scan.iter().filter(|p| is_rootfs(p)).cloned().collect(),
+                paths: scan
+                    .iter()
+                    .filter(|p| !is_image(p) && !is_rootfs(p))
+                    .cloned()
+                    .collect(),
+                asset: Some(asset.clone()),
+                record: false,
+                os_ecosystem: None,
+            };
+            let inventory = crate::scan::read_inventory(&request)?;
+            out.extend(self.components_of(&asset, &inventory).await?);
+        }
+        Ok(out)
+    }
+}
+
+fn is_image(path: &Path) -> bool {
+    path.is_file() && path.extension().is_some_and(|e| e == "tar")
+}
+
+/// An unpacked root filesystem: a directory with an OS release file or package database.
+fn is_rootfs(path: &Path) -> bool {
+    path.is_dir()
+        && [
+            "etc/os-release",
+            "usr/lib/os-release",
+            "var/lib/dpkg/status",
+            "lib/apk/db/installed",
+        ]
+        .iter()
+        .any(|f| path.join(f).is_file())
+}
+
 fn status_of(
     component: Component,
     asset: Option<String>,
@@ -252,4 +323,83 @@ fn status_of(
             upgrade_to: a.upgrade_to,
         },
     }
+}
+
+/// The unsupported-systems report as Markdown: a summary, then every component by asset.
+pub fn unsupported_markdown(components: &[ComponentStatus], now: DateTime<Utc>) -> String {
+    use crate::reports::md_cell;
+    let unsupported = components.iter().filter(|c| c.is_unsupported()).count();
+    let mut out = format!(
+        "# Unsupported systems\n\nAs of {}: {} components, {} past their end of life, {} nearing it.\n\n",
+        now.format("%Y-%m-%d"),
+        components.len(),
+        unsupported,
+        components
+            .iter()
+            .filter(|c| c.status == "nearing-eol")
+            .count(),
+    );
+    out.push_str(
+        "| Asset | Component | Version | Cycle | End of life | Status | Move to | Found in |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|---|\n");
+    for c in components {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            md_cell(c.asset.as_deref().unwrap_or("—")),
+            md_cell(&c.component.product),
+            md_cell(&c.component.version),
+            md_cell(c.cycle.as_deref().unwrap_or("—")),
+            c.eol.map_or_else(|| "—".to_owned(), |d| d.to_string()),
+            c.status,
+            md_cell(
+                c.upgrade_to
+                    .as_deref()
+                    .filter(|_| c.needs_action())
+                    .unwrap_or("—")
+            ),
+            md_cell(&c.component.source),
+        ));
+    }
+    out
+}
+
+/// The unsupported-systems report as CSV (RFC 4180), one row per component.
+pub fn unsupported_csv(components: &[ComponentStatus]) -> String {
+    use crate::reports::csv_field;
+    let mut out =
+        "asset,product,version,cycle,eol,status,upgrade_to,source,evidence\r\n".to_owned();
+    for c in components {
+        let fields = [
+            c.asset.clone().unwrap_or_default(),
+            c.component.product.clone(),
+            c.component.version.clone(),
+            c.cycle.clone().unwrap_or_default(),
+            c.eol.map(|d| d.to_string()).unwrap_or_default(),
+            c.status.to_owned(),
+            c.upgrade_to.clone().unwrap_or_default(),
+            c.component.source.clone(),
+            c.component.evidence.clone(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The unsupported-systems report as versioned JSON (`patchwarden.unsupported/v1`).
+pub fn unsupported_json(components: &[ComponentStatus], now: DateTime<Utc>) -> String {
+    let doc = serde_json::json!({
+        "schema": "patchwarden.unsupported/v1",
+        "generated_at": now,
+        "unsupported": components.iter().filter(|c| c.is_unsupported()).count(),
+        "components": components,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }

@@ -384,7 +384,7 @@ impl App {
 
     /// The components of a scan: what its files declare, the OS and runtimes its OS packages show, and
     /// the components declared for its asset in the config; each once, assessed.
-    async fn components_of(
+    pub(crate) async fn components_of(
         &self,
         asset: &str,
         inventory: &crate::inventory::Inventory,

@@ -607,6 +607,30 @@ Examples:
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Every component (OS, runtime, database) of every configured asset and of PATHs, its version, its
+    /// end-of-life date and its status: the evidence for "no unsupported systems"
+    #[command(after_help = "\
+Examples:
+  patchwarden report unsupported                                 the configured assets
+  patchwarden report unsupported . --format markdown --output compliance/unsupported-systems.md
+  patchwarden report unsupported --format json | jq '.components[] | select(.status == \"unsupported\")'
+
+An asset's components come from its `scan` targets (Dockerfiles, version files, manifests, OS packages
+of root filesystems and images) and its declared `components`. End-of-life data comes from `db sync` or
+`db import`. Exit code 1 when a component is unsupported and --fail is given.")]
+    Unsupported {
+        /// Directories, files, images (.tar) or root filesystems to include, each as its own asset
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = PatchLogFormat::Markdown)]
+        format: PatchLogFormat,
+        /// Write to FILE (atomically, creating directories) instead of stdout
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit with code 1 when any component is past its end of life
+        #[arg(long)]
+        fail: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

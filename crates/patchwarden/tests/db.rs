@@ -330,7 +330,7 @@ fn sync_downloads_once_and_then_costs_one_request_per_source() {
     std::fs::write(
         dir.path().join("patchwarden.toml"),
         format!(
-            "[advisories]\necosystems = [\"PyPI\", \"crates.io\"]\nosv_base_url = \"{0}\"\nkev_url = \"{0}/kev.json\"\n",
+            "[advisories]\necosystems = [\"PyPI\", \"crates.io\"]\nosv_base_url = \"{0}\"\nkev_url = \"{0}/kev.json\"\neol = false\n",
             server.base()
         ),
     )

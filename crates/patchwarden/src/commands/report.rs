@@ -6,8 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use patchwarden_app::App;
 use patchwarden_app::reports::{self, Period};
+use patchwarden_app::{App, eol};
 use patchwarden_core::PatchRecord;
 use patchwarden_store::RecordFilter;
 
@@ -73,8 +73,17 @@ pub async fn run(global: &GlobalArgs, cmd: ReportCommand) -> anyhow::Result<Outc
         | ReportCommand::Metrics { since, until, .. } => {
             period(since.as_deref(), until.as_deref())?
         }
-        ReportCommand::Vex { .. } => Period::default(),
+        ReportCommand::Vex { .. } | ReportCommand::Unsupported { .. } => Period::default(),
     };
+    if let ReportCommand::Unsupported {
+        paths,
+        format,
+        output,
+        fail,
+    } = cmd
+    {
+        return unsupported(global, &paths, format, output.as_deref(), fail).await;
+    }
     let (app, _) = App::open(settings::resolve(global)?).await?;
     let records = app
         .records(&RecordFilter {
@@ -108,6 +117,7 @@ pub async fn run(global: &GlobalArgs, cmd: ReportCommand) -> anyhow::Result<Outc
             };
             emit(&text, None, "")?;
         }
+        ReportCommand::Unsupported { .. } => unreachable!("handled above"),
         ReportCommand::Vex { format, output } => {
             let VexFormat::CyclonedxJson = format;
             let doc = reports::vex(&records, now, &serial(&records, now));
@@ -120,6 +130,36 @@ pub async fn run(global: &GlobalArgs, cmd: ReportCommand) -> anyhow::Result<Outc
         }
     }
     Ok(Outcome::Ok)
+}
+
+async fn unsupported(
+    global: &GlobalArgs,
+    paths: &[std::path::PathBuf],
+    format: PatchLogFormat,
+    output: Option<&Path>,
+    fail: bool,
+) -> anyhow::Result<Outcome> {
+    let (app, _) = App::open(settings::resolve(global)?).await?;
+    let components = app.unsupported_report(paths).await;
+    app.store.close().await;
+    let components = components?;
+    let now = app.settings.now;
+    let text = match format {
+        PatchLogFormat::Markdown => eol::unsupported_markdown(&components, now),
+        PatchLogFormat::Csv => eol::unsupported_csv(&components),
+        PatchLogFormat::Json => eol::unsupported_json(&components, now),
+    };
+    let unsupported = components.iter().filter(|c| c.is_unsupported()).count();
+    emit(
+        &text,
+        output,
+        &format!("{} components, {unsupported} unsupported", components.len()),
+    )?;
+    Ok(if fail && unsupported > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
 }
 
 /// A serial number unique to this document ("even if the contents of the BOM have not changed"): the
