@@ -3,6 +3,7 @@
 //! who is acting and what time it is, both of which are inputs, never read here from the environment.
 
 pub mod advisories;
+pub mod assets;
 pub mod eol;
 pub mod image;
 pub mod inventory;

@@ -95,3 +95,111 @@ pub struct Asset {
     /// Components that cannot be scanned, declared as `name@version`.
     pub components: Vec<String>,
 }
+
+/// Where an asset stands against its layer's cadence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CadenceCheck {
+    /// When its next patch is due: the last patch (or, never patched, when the asset was first known)
+    /// plus the cadence's gap; None for an `immediate` (vendor-managed) layer.
+    pub next_due: Option<chrono::DateTime<chrono::Utc>>,
+    /// The cadence was not kept: `next_due` has passed. A finding of its own, due at `next_due`.
+    pub missed: bool,
+    /// An out-of-cycle patch is due now: the layer patches "on critical alert" and the asset has an open
+    /// critical record.
+    pub out_of_cycle: bool,
+}
+
+/// Checks an asset's cadence on `now`. `last_patched` is its latest patch (a closed record, a successful
+/// task linked to it, a patch recorded by hand); `known_since` counts when it was never patched.
+pub fn check_cadence(
+    layer: &Layer,
+    last_patched: Option<chrono::DateTime<chrono::Utc>>,
+    known_since: chrono::DateTime<chrono::Utc>,
+    open_critical: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CadenceCheck {
+    let next_due = layer
+        .cadence
+        .max_gap()
+        .map(|gap| last_patched.unwrap_or(known_since) + gap.to_chrono());
+    CadenceCheck {
+        next_due,
+        missed: next_due.is_some_and(|due| now > due),
+        out_of_cycle: layer.on_critical && open_critical,
+    }
+}
+
+#[cfg(test)]
+mod cadence_tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    fn layer(cadence: Cadence, on_critical: bool) -> Layer {
+        Layer {
+            name: "base-os".into(),
+            title: "Base OS (Containers)".into(),
+            responsible: "CTO".into(),
+            mechanism: "rebuild of Docker/OCI images".into(),
+            cadence,
+            on_critical,
+        }
+    }
+
+    fn at(day: u32, hour: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0)
+            .single()
+            .unwrap()
+    }
+
+    #[test]
+    fn an_image_not_rebuilt_for_more_than_a_week_has_missed_its_cadence() {
+        let weekly = layer(Cadence::Weekly, true);
+        let check = check_cadence(&weekly, Some(at(1, 9)), at(1, 0), false, at(8, 9));
+        assert_eq!(check.next_due, Some(at(8, 9)));
+        assert!(!check.missed, "exactly a week is still on time");
+        assert!(check_cadence(&weekly, Some(at(1, 9)), at(1, 0), false, at(8, 10)).missed);
+    }
+
+    #[test]
+    fn an_asset_never_patched_counts_from_when_it_was_first_known() {
+        let monthly = layer(Cadence::Monthly, false);
+        let check = check_cadence(&monthly, None, at(1, 0), false, at(20, 0));
+        assert_eq!(check.next_due, Some(at(1, 0) + chrono::TimeDelta::days(31)));
+        assert!(!check.missed);
+    }
+
+    #[test]
+    fn a_critical_alert_makes_a_rebuild_due_now_only_where_the_layer_says_so() {
+        let check = check_cadence(
+            &layer(Cadence::Weekly, true),
+            Some(at(7, 0)),
+            at(1, 0),
+            true,
+            at(8, 0),
+        );
+        assert!(check.out_of_cycle && !check.missed);
+        assert!(
+            !check_cadence(
+                &layer(Cadence::Monthly, false),
+                None,
+                at(1, 0),
+                true,
+                at(2, 0)
+            )
+            .out_of_cycle
+        );
+    }
+
+    #[test]
+    fn vendor_managed_layers_track_no_gap() {
+        let check = check_cadence(
+            &layer(Cadence::Immediate, false),
+            None,
+            at(1, 0),
+            false,
+            at(30, 0),
+        );
+        assert_eq!((check.next_due, check.missed), (None, false));
+    }
+}

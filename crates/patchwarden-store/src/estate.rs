@@ -289,3 +289,83 @@ impl Store {
         })
     }
 }
+
+/// A patch applied to an asset outside the patch records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetPatch {
+    pub asset: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// `manual`, or `task:<name>`.
+    pub via: String,
+    pub note: Option<String>,
+}
+
+impl Store {
+    /// Records a patch of an asset, with its audit event, in one transaction.
+    pub async fn record_asset_patch(&self, patch: &AssetPatch) -> Result<()> {
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO asset_patches (asset, at, actor, via, note) VALUES ($1, $2, $3, $4, $5)")
+                .bind(&patch.asset)
+                .bind(patch.at)
+                .bind(&patch.actor)
+                .bind(&patch.via)
+                .bind(&patch.note)
+                .execute(&mut *tx)
+                .await?;
+            append_in_tx!(tx, EventDraft::new(
+                patch.at,
+                &patch.actor,
+                "asset.patched",
+                format!("asset:{}", patch.asset),
+                serde_json::json!({"via": patch.via, "note": patch.note}).to_string(),
+            ));
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The latest patch recorded for each asset.
+    pub async fn last_asset_patches(&self) -> Result<Vec<AssetPatch>> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT p.asset, p.at, p.actor, p.via, p.note FROM asset_patches p \
+                 WHERE p.id = (SELECT q.id FROM asset_patches q WHERE q.asset = p.asset \
+                               ORDER BY q.at DESC, q.id DESC LIMIT 1) ORDER BY p.asset",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(AssetPatch {
+                        asset: r.try_get("asset")?,
+                        at: r.try_get("at")?,
+                        actor: r.try_get("actor")?,
+                        via: r.try_get("via")?,
+                        note: r.try_get("note")?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// When each asset first appeared in the audit log (its `asset.added` event).
+    pub async fn assets_known_since(&self) -> Result<Vec<(String, DateTime<Utc>)>> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT subject, MIN(at) AS first FROM audit_events \
+                 WHERE subject LIKE 'asset:%' GROUP BY subject",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    let subject: String = r.try_get("subject")?;
+                    let first: DateTime<Utc> = r.try_get("first")?;
+                    Ok((subject.trim_start_matches("asset:").to_owned(), first))
+                })
+                .collect()
+        })
+    }
+}

@@ -27,7 +27,7 @@ pub use advisories::{
 };
 pub use audit::AuditVerification;
 pub use eol::EolProductRow;
-pub use estate::{StoredAsset, StoredPerson, SyncSummary};
+pub use estate::{AssetPatch, StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
 pub use records::{EvidenceFile, RecordFilter};
 

@@ -582,3 +582,117 @@ async fn a_stale_update_of_a_record_is_a_conflict_and_changes_nothing() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_asset_knows_when_it_appeared_and_when_it_was_last_patched() {
+    on_every_backend(|store, _| async move {
+        store
+            .sync_assets(
+                &[
+                    asset("base-image", "base-os"),
+                    asset("api", "app-dependencies"),
+                ],
+                "system",
+                at(0),
+            )
+            .await
+            .expect("sync");
+        let mut since = store.assets_known_since().await.expect("known since");
+        since.sort();
+        assert_eq!(
+            since,
+            vec![("api".to_owned(), at(0)), ("base-image".to_owned(), at(0))]
+        );
+
+        for (minute, note) in [(5, "first"), (20, "second")] {
+            store
+                .record_asset_patch(&patchwarden_store::AssetPatch {
+                    asset: "base-image".into(),
+                    at: at(minute),
+                    actor: "cto".into(),
+                    via: "manual".into(),
+                    note: Some(note.into()),
+                })
+                .await
+                .expect("patch");
+        }
+        let last = store.last_asset_patches().await.expect("last");
+        assert_eq!(last.len(), 1);
+        assert_eq!(
+            (last[0].at, last[0].note.as_deref()),
+            (at(20), Some("second"))
+        );
+        let verified = store.verify_audit(None).await.expect("verify");
+        assert!(
+            verified.result.is_ok() && verified.events == 4,
+            "{verified:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_advisory_import_dropped_midway_leaves_nothing_behind() {
+    use patchwarden_store::{AdvisorySource, NewAdvisory};
+    let advisory = |id: &str, minute: u32| NewAdvisory {
+        id: id.into(),
+        modified: at(minute),
+        published: None,
+        withdrawn: None,
+        summary: Some("x".into()),
+        aliases: vec![format!("CVE-{id}")],
+        related: vec![],
+        upstream: vec![],
+        severity_vector: None,
+        severity_version: None,
+        severity_score: None,
+        severity_label: Some("HIGH".into()),
+        record: "{}".into(),
+        packages: vec![("PyPI".into(), "django".into(), "{}".into())],
+    };
+    on_every_backend(|store, _| async move {
+        let source = AdvisorySource {
+            name: "s".into(),
+            kind: "osv-dir".into(),
+            location: "s".into(),
+            ..AdvisorySource::default()
+        };
+        let mut import = store.begin_advisory_import("s").await.expect("begin");
+        import.write(vec![advisory("A-1", 1)]).await.expect("write");
+        drop(import);
+        let keys = [("PyPI".to_owned(), "django".to_owned())];
+        assert!(
+            store
+                .advisory_candidates(&keys)
+                .await
+                .expect("lookup")
+                .is_empty()
+        );
+
+        let mut import = store.begin_advisory_import("s").await.expect("begin");
+        import
+            .write(vec![advisory("A-1", 1), advisory("A-2", 1)])
+            .await
+            .expect("write");
+        // A later batch: the same id, newer, replaces; an older copy would not.
+        import
+            .write(vec![advisory("A-1", 9), advisory("A-2", 0)])
+            .await
+            .expect("write");
+        let counts = import.counts();
+        assert_eq!((counts.added, counts.updated, counts.unchanged), (2, 1, 1));
+        import
+            .finish(&source, serde_json::json!({}), "system", at(30))
+            .await
+            .expect("finish");
+        assert_eq!(
+            store
+                .advisory_candidates(&keys)
+                .await
+                .expect("lookup")
+                .len(),
+            2
+        );
+    })
+    .await;
+}

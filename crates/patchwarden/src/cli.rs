@@ -168,6 +168,10 @@ Examples:
         format: Format,
     },
 
+    /// The estate: assets, when each was last patched, whether its cadence is kept
+    #[command(subcommand)]
+    Assets(AssetsCommand),
+
     /// Record keeping: purge closed records past retention
     #[command(subcommand)]
     Records(RecordsCommand),
@@ -333,6 +337,67 @@ pub enum ScanFormat {
     Sarif,
     Markdown,
     Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssetsCommand {
+    /// Every configured asset: layer, cadence, last patched, next patch due, missed cadence, open records
+    #[command(after_help = "\
+Examples:
+  patchwarden assets list
+  patchwarden assets list --format json | jq '.assets[] | select(.missed)'
+
+Exit code 1 with --fail when an asset has missed its cadence or needs an out-of-cycle patch.")]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Exit with code 1 when a cadence is missed or an out-of-cycle patch is due
+        #[arg(long)]
+        fail: bool,
+    },
+    /// One asset in full
+    #[command(after_help = "Examples:\n  patchwarden assets show base-image")]
+    Show {
+        name: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Record that an asset was patched now, outside the patch records (a rebuild, a maintenance window)
+    #[command(after_help = "\
+Examples:
+  patchwarden --as cto assets patched base-image --note \"weekly rebuild, digest sha256:…\"
+  patchwarden --as cto assets patched rds-main --note \"monthly maintenance window\"")]
+    Patched {
+        name: String,
+        /// What was done
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Add an asset to patchwarden.toml (appended as an [[assets]] table; the whole file is checked
+    /// before it is written)
+    #[command(after_help = "\
+Examples:
+  patchwarden --as cto assets add api --layer app-dependencies --owner CTO --scan poetry.lock
+  patchwarden --as cto assets add rds-main --layer database --component postgresql@15.4")]
+    Add {
+        name: String,
+        /// The layer it is patched in (one of the configured [[layers]])
+        #[arg(long)]
+        layer: String,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        environment: Option<String>,
+        /// What data is at risk if it is compromised
+        #[arg(long)]
+        data_classification: Option<String>,
+        /// A lockfile, SBOM, image tarball or root filesystem to scan (repeatable)
+        #[arg(long, value_name = "PATH")]
+        scan: Vec<String>,
+        /// A component that cannot be scanned, as product@version (repeatable)
+        #[arg(long, value_name = "PRODUCT@VERSION")]
+        component: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod assets;
 mod audit;
 mod config;
 mod cvss;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             due_within,
             format,
         } => block_on(patch::sla(global, overdue, due_within.as_deref(), format)),
+        Command::Assets(cmd) => block_on(assets::run(global, cmd)),
         Command::Records(cli::RecordsCommand::Purge { before }) => {
             block_on(patch::purge(global, &before))
         }
