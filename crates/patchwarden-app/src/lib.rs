@@ -5,6 +5,7 @@
 pub mod advisories;
 pub mod assets;
 pub mod eol;
+pub mod fix;
 pub mod image;
 pub mod inventory;
 mod par;

@@ -153,6 +153,20 @@ Examples:
     #[command(subcommand)]
     Patch(PatchCommand),
 
+    /// Make the patch: update the lockfile on a new branch, re-scan, commit, test, and record it as the
+    /// records' Plan and Test
+    #[command(after_help = "\
+Examples:
+  patchwarden --as lena fix 12 --dry-run                       show the plan only
+  patchwarden --as lena fix 12 13 --release-owner rosa --release-date 2026-03-05 \\
+      --test-command 'pytest --junitxml=junit.xml' --junit junit.xml
+  patchwarden --as lena fix 12 --branch staging --push origin
+
+Run it inside the asset's git repository, from the folder that was scanned. The change is made in a
+worktree of its own: your working tree and current branch are never touched. A failed step deletes the
+branch it was building unless --keep-failed. Exit codes: 0 done, 1 the tests failed, 2 refused or an error.")]
+    Fix(FixArgs),
+
     /// Records that need attention: due soon or overdue
     #[command(
         after_help = "Examples:\n  patchwarden sla\n  patchwarden sla --overdue\n  patchwarden sla --due-within 48h --format json"
@@ -337,6 +351,39 @@ pub enum ScanFormat {
     Sarif,
     Markdown,
     Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The records to fix (several records of one package become one change)
+    #[arg(required = true, value_name = "RECORD")]
+    pub records: Vec<i64>,
+    /// The branch to create [default: patchwarden/<record ids>]
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Push the branch to this remote
+    #[arg(long, value_name = "REMOTE")]
+    pub push: Option<String>,
+    /// The test command, run with `sh -c` in the changed tree
+    #[arg(long, value_name = "CMD")]
+    pub test_command: Option<String>,
+    /// A JUnit report the test command writes, relative to the repository (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Vec<PathBuf>,
+    /// For records still to be planned: the Release Owner of the change
+    #[arg(long, value_name = "NAME")]
+    pub release_owner: Option<String>,
+    /// For records still to be planned on the scheduled path: the release date (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub release_date: Option<String>,
+    /// Show the plan and stop
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep the branch when a step fails, for inspection
+    #[arg(long)]
+    pub keep_failed: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Subcommand)]

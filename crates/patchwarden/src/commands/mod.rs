@@ -5,6 +5,7 @@ mod audit;
 mod config;
 mod cvss;
 mod db;
+mod fix;
 mod init;
 mod patch;
 mod report;
@@ -36,6 +37,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             format,
         } => block_on(patch::sla(global, overdue, due_within.as_deref(), format)),
         Command::Assets(cmd) => block_on(assets::run(global, cmd)),
+        Command::Fix(args) => block_on(fix::run(global, args)),
         Command::Records(cli::RecordsCommand::Purge { before }) => {
             block_on(patch::purge(global, &before))
         }

@@ -29,7 +29,7 @@ fn parse_date(flag: &str, text: &str) -> anyhow::Result<DateTime<Utc>> {
         .with_context(|| format!("{flag} {text:?} is not a date (YYYY-MM-DD or RFC 3339)"))
 }
 
-fn opt_date(flag: &str, text: Option<&String>) -> anyhow::Result<Option<DateTime<Utc>>> {
+pub(crate) fn opt_date(flag: &str, text: Option<&String>) -> anyhow::Result<Option<DateTime<Utc>>> {
     text.map(|t| parse_date(flag, t)).transpose()
 }
 

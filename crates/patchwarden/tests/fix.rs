@@ -1,0 +1,311 @@
+//! `patchwarden fix` on real git repositories made in temporary folders, with the real PyPI advisories:
+//! the branch, the re-scan, the commit, the tests and the records' Plan and Test; and every way it stops
+//! without touching the user's working tree.
+
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+
+use assert_cmd::Command;
+use patchwarden_testkit::shared_data;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const CONFIG: &str = r#"
+[[people]]
+name = "lena"
+roles = ["engineering_lead", "release_owner"]
+[[people]]
+name = "rosa"
+roles = ["release_owner"]
+
+[[assets]]
+name = "web"
+layer = "app-dependencies"
+scan = ["."]
+"#;
+
+/// A JUnit report with `failures` of two tests failing, written by the test command.
+fn junit_command(failures: u32) -> String {
+    let cases = (0..2)
+        .map(|i| {
+            if i < failures {
+                format!("<testcase name=\"t{i}\"><failure message=\"boom\"/></testcase>")
+            } else {
+                format!("<testcase name=\"t{i}\"/>")
+            }
+        })
+        .collect::<String>();
+    format!(
+        "printf '%s' '<testsuite name=\"suite\" tests=\"2\" failures=\"{failures}\">{cases}</testsuite>' > junit.xml"
+    )
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Process::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+struct Repo {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Repo {
+    /// A repository whose requirements pin a vulnerable Django, scanned, with records 1 and 2 assessed.
+    fn new(files: &[(&str, &str)]) -> Repo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("repo");
+        std::fs::create_dir_all(&path).expect("mkdir");
+        git(&path, &["init", "-q", "-b", "main"]);
+        std::fs::write(path.join("patchwarden.toml"), CONFIG).expect("config");
+        std::fs::write(path.join(".gitignore"), ".patchwarden/\n").expect("ignore");
+        for (name, text) in files {
+            std::fs::write(path.join(name), text).expect("write");
+        }
+        git(&path, &["add", "-A"]);
+        git(
+            &path,
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.invalid",
+                "commit",
+                "-qm",
+                "init",
+            ],
+        );
+        let repo = Repo { _dir: dir, path };
+        repo.pw()
+            .args(["db", "import"])
+            .arg(shared_data().join("osv/PyPI/all.zip"))
+            .assert()
+            .success();
+        repo.pw()
+            .args(["scan", "--asset", "web", "."])
+            .assert()
+            .success();
+        repo.pw()
+            .args([
+                "--as",
+                "lena",
+                "patch",
+                "assess",
+                "1",
+                "2",
+                "--severity",
+                "high",
+            ])
+            .args(["--reason", "reachable", "--data-at-risk", "none"])
+            .assert()
+            .success();
+        repo
+    }
+
+    fn pw(&self) -> Command {
+        let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
+        cmd.current_dir(&self.path)
+            .env_remove("PATCHWARDEN_DATA_DIR")
+            .env_remove("PATCHWARDEN_DATABASE_URL")
+            .env_remove("PATCHWARDEN_USER")
+            .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    fn fix(&self, extra: &[&str]) -> Command {
+        let mut cmd = self.pw();
+        cmd.args(["--as", "lena", "fix", "1", "2", "--release-owner", "rosa"])
+            .args(["--release-date", "2026-09-03"])
+            .args(extra);
+        cmd
+    }
+
+    fn state(&self, id: &str) -> String {
+        let out = self
+            .pw()
+            .args(["patch", "show", id, "--format", "json"])
+            .assert()
+            .success();
+        let doc: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+        doc["record"]["state"]
+            .as_str()
+            .or(doc["state"].as_str())
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    fn untouched(&self) {
+        assert_eq!(
+            git(&self.path, &["rev-parse", "--abbrev-ref", "HEAD"]),
+            "main"
+        );
+        assert_eq!(
+            git(&self.path, &["status", "--porcelain"]),
+            "",
+            "the working tree is as it was"
+        );
+        assert_eq!(
+            git(&self.path, &["worktree", "list"]).lines().count(),
+            1,
+            "no worktree left"
+        );
+    }
+}
+
+const REQUIREMENTS: (&str, &str) = ("requirements.txt", "django==4.2.0\nrequests==2.31.0\n");
+
+#[test]
+fn a_fix_makes_a_tested_branch_and_records_plan_and_test_without_touching_the_working_tree() {
+    let repo = Repo::new(&[REQUIREMENTS]);
+    let out = repo
+        .fix(&["--dry-run", "--format", "json"])
+        .assert()
+        .success();
+    let plan: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    // CVE-2023-31047 is fixed in 4.2.1, CVE-2023-36053 in 4.2.3: one change removes both.
+    assert_eq!(plan["changes"][0]["package"], "django");
+    assert_eq!(plan["changes"][0]["target"], "4.2.3");
+    assert_eq!(plan["changes"][0]["records"], serde_json::json!([1, 2]));
+    assert!(
+        git(&repo.path, &["branch", "--list"]).lines().count() == 1,
+        "a dry run creates nothing"
+    );
+
+    let remote = repo.path.parent().expect("parent").join("remote.git");
+    git(
+        repo.path.parent().expect("parent"),
+        &["init", "-q", "--bare", "remote.git"],
+    );
+    git(
+        &repo.path,
+        &["remote", "add", "origin", &remote.display().to_string()],
+    );
+    repo.fix(&[
+        "--test-command",
+        &junit_command(0),
+        "--junit",
+        "junit.xml",
+        "--push",
+        "origin",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::contains(
+        "tests passed: 2 tests in 1 reports",
+    ))
+    .stdout(predicate::str::contains("pushed to origin"));
+    repo.untouched();
+    assert_eq!(
+        git(&repo.path, &["show", "patchwarden/1-2:requirements.txt"]),
+        "django==4.2.3\nrequests==2.31.0"
+    );
+    let message = git(&repo.path, &["log", "-1", "--format=%B", "patchwarden/1-2"]);
+    assert!(
+        message.starts_with("Update django 4.2.0 -> 4.2.3"),
+        "{message}"
+    );
+    assert!(message.contains("Patch records: #1, #2"), "{message}");
+    assert_eq!(
+        git(&remote, &["rev-parse", "patchwarden/1-2"]),
+        git(&repo.path, &["rev-parse", "patchwarden/1-2"])
+    );
+    assert_eq!(repo.state("1"), "tested");
+    assert_eq!(repo.state("2"), "tested");
+
+    // A second run would build the same branch: refused, nothing touched.
+    repo.fix(&[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "branch patchwarden/1-2 exists already",
+        ));
+    repo.untouched();
+}
+
+#[test]
+fn failing_tests_delete_the_branch_unless_kept_and_leave_the_records_planned() {
+    let repo = Repo::new(&[REQUIREMENTS]);
+    repo.fix(&["--test-command", &junit_command(1), "--junit", "junit.xml"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "1 of 2 tests failed; the branch was deleted",
+        ));
+    repo.untouched();
+    assert_eq!(git(&repo.path, &["branch", "--list", "patchwarden/*"]), "");
+    assert_eq!(repo.state("1"), "planned");
+
+    repo.fix(&[
+        "--test-command",
+        &junit_command(1),
+        "--junit",
+        "junit.xml",
+        "--keep-failed",
+    ])
+    .assert()
+    .code(1)
+    .stdout(predicate::str::contains(
+        "the branch is kept for inspection",
+    ));
+    repo.untouched();
+    assert_eq!(
+        git(&repo.path, &["show", "patchwarden/1-2:requirements.txt"]),
+        "django==4.2.3\nrequests==2.31.0"
+    );
+}
+
+#[test]
+fn a_missing_tool_or_a_refused_step_stops_before_anything_is_changed() {
+    let poetry_lock = "[[package]]\nname = \"django\"\nversion = \"4.2.0\"\ndescription = \"\"\noptional = false\npython-versions = \">=3.8\"\nfiles = []\n\n[metadata]\nlock-version = \"2.0\"\npython-versions = \"^3.10\"\ncontent-hash = \"x\"\n";
+    let repo = Repo::new(&[("poetry.lock", poetry_lock)]);
+    // Only git and sh on the PATH: poetry is not installed.
+    let bin = repo.path.parent().expect("parent").join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    for tool in ["git", "sh"] {
+        let found = which(tool);
+        std::os::unix::fs::symlink(found, bin.join(tool)).expect("symlink");
+    }
+    repo.fix(&["--test-command", "true"])
+        .env("PATH", &bin)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("poetry is not installed"));
+    repo.untouched();
+    assert_eq!(git(&repo.path, &["branch", "--list", "patchwarden/*"]), "");
+    assert_eq!(repo.state("1"), "assessed");
+
+    // Rosa may not plan: refused before any branch is made.
+    repo.pw()
+        .args([
+            "--as",
+            "rosa",
+            "fix",
+            "1",
+            "--release-owner",
+            "rosa",
+            "--release-date",
+            "2026-09-03",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot plan record 1"));
+    repo.untouched();
+}
+
+fn which(program: &str) -> PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").expect("PATH"))
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{program} is needed"))
+}
