@@ -16,7 +16,8 @@ use patchwarden_core::policy::{
     EmergencyPolicy, RemediationTargets, SeverityBands, UnsupportedPolicy,
 };
 use patchwarden_core::{
-    Asset, Cadence, Layer, Person, Policy, PolicyDuration, Role, Schedule, TaskSpec,
+    Asset, AssetTest, Cadence, Forge, ForgeKind, Layer, Person, Policy, PolicyDuration, Role,
+    Schedule, TaskSpec,
 };
 use toml::de::DeTable;
 
@@ -610,6 +611,8 @@ fn read_assets(r: &mut Reader<'_>, root: &Table<'_, '_>, layers: &[Layer]) -> Ve
                 "data_classification",
                 "scan",
                 "components",
+                "test",
+                "forge",
             ],
         );
         let Some((name, span)) = r.required_string(&t, "name") else {
@@ -654,6 +657,45 @@ fn read_assets(r: &mut Reader<'_>, root: &Table<'_, '_>, layers: &[Layer]) -> Ve
                 .map(|s| s.0)
                 .collect(),
             components: components.into_iter().map(|s| s.0).collect(),
+            test: r.table(&t, "test").and_then(|test| {
+                r.known_keys(&test, &["command", "junit"]);
+                Some(AssetTest {
+                    command: r.required_string(&test, "command")?.0,
+                    junit: r
+                        .strings(&test, "junit")
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|s| s.0)
+                        .collect(),
+                })
+            }),
+            forge: r.table(&t, "forge").and_then(|forge| {
+                r.known_keys(
+                    &forge,
+                    &["kind", "api_url", "repository", "token_env", "base"],
+                );
+                let kind = r.parsed(&forge, "kind", "unknown-forge");
+                let api_url = r.required_string(&forge, "api_url").map(|s| s.0);
+                let repository = r.required_string(&forge, "repository").map(|s| s.0);
+                let default_kind = ForgeKind::Github;
+                let kind: ForgeKind = kind.unwrap_or(default_kind);
+                Some(Forge {
+                    token_env: r.string(&forge, "token_env").map_or_else(
+                        || match kind {
+                            ForgeKind::Github => "GITHUB_TOKEN".to_owned(),
+                            ForgeKind::Gitlab => "GITLAB_TOKEN".to_owned(),
+                            ForgeKind::Gitea => "GITEA_TOKEN".to_owned(),
+                        },
+                        |s| s.0,
+                    ),
+                    base: r
+                        .string(&forge, "base")
+                        .map_or_else(|| "main".to_owned(), |s| s.0),
+                    kind,
+                    api_url: api_url?.trim_end_matches('/').to_owned(),
+                    repository: repository?,
+                })
+            }),
             name,
         });
     }

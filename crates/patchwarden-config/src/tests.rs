@@ -166,3 +166,39 @@ fn ignore_rules_need_a_reason_and_a_real_date() {
     assert!(p[1].contains("is not a date (YYYY-MM-DD)"), "{p:?}");
     assert!(p[2].contains("`ignore[1].id` is required"), "{p:?}");
 }
+
+#[test]
+fn an_asset_names_its_test_command_and_its_forge() {
+    let cfg = parse(
+        r#"
+[[assets]]
+name = "api"
+layer = "app-dependencies"
+test = { command = "pytest --junitxml=junit.xml", junit = ["junit.xml"] }
+[assets.forge]
+kind = "gitlab"
+api_url = "https://gitlab.example.invalid/api/v4/"
+repository = "team/api"
+"#,
+        "patchwarden.toml",
+    )
+    .expect("valid");
+    let api = &cfg.assets[0];
+    assert_eq!(
+        api.test.as_ref().map(|t| t.junit.clone()),
+        Some(vec!["junit.xml".to_owned()])
+    );
+    let forge = api.forge.as_ref().expect("a forge");
+    assert_eq!(forge.kind, ForgeKind::Gitlab);
+    assert_eq!(forge.api_url, "https://gitlab.example.invalid/api/v4");
+    assert_eq!(
+        (forge.token_env.as_str(), forge.base.as_str()),
+        ("GITLAB_TOKEN", "main")
+    );
+
+    let bad = problems(
+        "[[assets]]\nname = \"api\"\nlayer = \"app-dependencies\"\n[assets.forge]\nkind = \"svn\"\nrepository = \"x\"\n",
+    );
+    assert!(bad.iter().any(|p| p.contains("unknown-forge")), "{bad:?}");
+    assert!(bad.iter().any(|p| p.contains("api_url")), "{bad:?}");
+}

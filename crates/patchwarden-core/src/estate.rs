@@ -94,6 +94,59 @@ pub struct Asset {
     pub scan: Vec<String>,
     /// Components that cannot be scanned, declared as `name@version`.
     pub components: Vec<String>,
+    /// How its changes are tested (`fix` runs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<AssetTest>,
+    /// Where its pull requests go (`fix` opens one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forge: Option<Forge>,
+}
+
+/// `[assets.test]`: the command that tests a change, and the JUnit reports it writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetTest {
+    /// Run with `sh -c` in the changed tree.
+    pub command: String,
+    /// Reports relative to the repository.
+    pub junit: Vec<String>,
+}
+
+/// `[assets.forge]`: the forge hosting the asset's repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forge {
+    pub kind: ForgeKind,
+    /// The API's base URL (`https://api.github.com`, `https://gitlab.example/api/v4`,
+    /// `https://gitea.example/api/v1`).
+    pub api_url: String,
+    /// `owner/name` (GitLab: the project path).
+    pub repository: String,
+    /// The environment variable holding the token (never the token itself).
+    pub token_env: String,
+    /// The branch pull requests go into.
+    pub base: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ForgeKind {
+    Github,
+    Gitlab,
+    Gitea,
+}
+
+impl FromStr for ForgeKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "github" => Ok(ForgeKind::Github),
+            "gitlab" => Ok(ForgeKind::Gitlab),
+            "gitea" => Ok(ForgeKind::Gitea),
+            _ => Err(format!(
+                "unknown forge \"{s}\" (expected github, gitlab or gitea)"
+            )),
+        }
+    }
 }
 
 /// Where an asset stands against its layer's cadence.

@@ -18,7 +18,7 @@ pub use audit::{
     AuditEvent, ChainBreak, ChainHead, ChainVerifier, EventDraft, GENESIS_HASH, verify_chain,
 };
 pub use duration::{DurationParseError, PolicyDuration};
-pub use estate::{Asset, Cadence, CadenceCheck, Layer, check_cadence};
+pub use estate::{Asset, AssetTest, Cadence, CadenceCheck, Forge, ForgeKind, Layer, check_cadence};
 pub use people::{Person, Role, RoleParseError};
 pub use policy::Policy;
 pub use severity::{Severity, SeverityParseError};

@@ -33,7 +33,12 @@ pub enum FetchError {
     Transport { url: String, message: String },
     #[error("GET {url}: the body is larger than {limit} bytes; refusing it")]
     TooLarge { url: String, limit: u64 },
+    #[error("POST {url}: {message}")]
+    Post { url: String, message: String },
 }
+
+/// Largest answer read from a POST (an API's JSON reply).
+const MAX_POST_REPLY: u64 = 1024 * 1024;
 
 /// A reusable HTTP client.
 #[derive(Debug, Clone)]
@@ -58,6 +63,37 @@ impl Client {
         Self {
             agent: config.into(),
         }
+    }
+
+    /// POSTs a JSON `body` with extra `headers` (an API call); returns the status and the reply's body.
+    /// Header values (tokens) are never logged.
+    pub fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Result<(u16, String), FetchError> {
+        let failed = |message: String| FetchError::Post {
+            url: url.to_owned(),
+            message,
+        };
+        let mut request = self
+            .agent
+            .post(url)
+            .header("Content-Type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.send(body).map_err(|e| failed(e.to_string()))?;
+        let status = response.status().as_u16();
+        tracing::debug!(url, status, "posted");
+        let reply = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_POST_REPLY)
+            .read_to_string()
+            .map_err(|e| failed(e.to_string()))?;
+        Ok((status, reply))
     }
 
     /// GETs `url`, conditionally on `validators`, reading at most `limit` bytes of body.

@@ -15,6 +15,15 @@ pub struct StoredPerson {
     pub active: bool,
 }
 
+/// The `settings` column of an asset.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct AssetSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    test: Option<patchwarden_core::AssetTest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    forge: Option<patchwarden_core::Forge>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredAsset {
     pub asset: Asset,
@@ -202,15 +211,20 @@ impl Store {
     pub async fn assets(&self) -> Result<Vec<StoredAsset>> {
         on_backend!(self, pool => {
             let rows = sqlx::query(
-                "SELECT name, layer, owner, environment, data_classification, scan, components, active \
-                 FROM assets ORDER BY name",
+                "SELECT name, layer, owner, environment, data_classification, scan, components, settings, \
+                 active FROM assets ORDER BY name",
             )
             .fetch_all(pool)
             .await?;
             rows.iter()
                 .map(|row| {
+                    let settings: String = row.try_get("settings")?;
+                    let settings: AssetSettings = serde_json::from_str(&settings)
+                        .map_err(|e| StoreError::Corrupt(format!("assets.settings: {e}")))?;
                     Ok(StoredAsset {
                         asset: Asset {
+                            test: settings.test,
+                            forge: settings.forge,
                             name: row.try_get("name")?,
                             layer: row.try_get("layer")?,
                             owner: row.try_get("owner")?,
@@ -253,9 +267,11 @@ impl Store {
                     Some((_, a)) => {
                         sqlx::query(
                             "INSERT INTO assets (name, layer, owner, environment, data_classification, scan, \
-                             components, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8) \
+                             components, active, updated_at, settings) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $9) \
                              ON CONFLICT (name) DO UPDATE SET layer = $2, owner = $3, environment = $4, \
-                             data_classification = $5, scan = $6, components = $7, active = TRUE, updated_at = $8",
+                             data_classification = $5, scan = $6, components = $7, active = TRUE, \
+                             updated_at = $8, settings = $9",
                         )
                         .bind(&a.name)
                         .bind(&a.layer)
@@ -265,6 +281,13 @@ impl Store {
                         .bind(json_list(&a.scan))
                         .bind(json_list(&a.components))
                         .bind(at)
+                        .bind(
+                            serde_json::to_string(&AssetSettings {
+                                test: a.test.clone(),
+                                forge: a.forge.clone(),
+                            })
+                            .unwrap_or_else(|_| "{}".into()),
+                        )
                         .execute(&mut *tx)
                         .await?;
                     }

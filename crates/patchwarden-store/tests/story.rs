@@ -124,6 +124,17 @@ fn asset(name: &str, layer: &str) -> Asset {
         data_classification: None,
         scan: vec!["poetry.lock".into()],
         components: vec![],
+        test: Some(patchwarden_core::AssetTest {
+            command: "pytest --junitxml=junit.xml".into(),
+            junit: vec!["junit.xml".into()],
+        }),
+        forge: Some(patchwarden_core::Forge {
+            kind: patchwarden_core::ForgeKind::Github,
+            api_url: "https://forge.example.invalid".into(),
+            repository: "team/app".into(),
+            token_env: "GITHUB_TOKEN".into(),
+            base: "main".into(),
+        }),
     }
 }
 

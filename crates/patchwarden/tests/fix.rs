@@ -309,3 +309,101 @@ fn which(program: &str) -> PathBuf {
         .find(|p| p.is_file())
         .unwrap_or_else(|| panic!("{program} is needed"))
 }
+
+/// A stand-in for the forge's API on loopback: answers one POST with a pull request and keeps what it got.
+fn forge(reply: &'static str) -> (String, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("accept");
+        let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+        let mut head = String::new();
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("read");
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().expect("length");
+            }
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).expect("body");
+        let mut stream = stream;
+        write!(
+            stream,
+            "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+            reply.len()
+        )
+        .expect("reply");
+        format!("{head}\n{}", String::from_utf8_lossy(&body))
+    });
+    (base, handle)
+}
+
+#[test]
+fn with_a_forge_the_pushed_branch_gets_a_pull_request_linked_on_the_records() {
+    let repo = Repo::new(&[REQUIREMENTS]);
+    let (base, received) =
+        forge(r#"{"number":7,"html_url":"https://forge.example.invalid/team/web/pull/7"}"#);
+    let config = format!(
+        "{CONFIG}test = {{ command = \"{}\", junit = [\"junit.xml\"] }}\n[assets.forge]\nkind = \"github\"\napi_url = \"{base}\"\nrepository = \"team/web\"\n",
+        junit_command(0).replace('\\', "\\\\").replace('"', "\\\"")
+    );
+    std::fs::write(repo.path.join("patchwarden.toml"), config).expect("config");
+    git(&repo.path, &["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "forge"]);
+    let remote = repo.path.parent().expect("parent").join("remote.git");
+    git(
+        repo.path.parent().expect("parent"),
+        &["init", "-q", "--bare", "remote.git"],
+    );
+    git(
+        &repo.path,
+        &["remote", "add", "origin", &remote.display().to_string()],
+    );
+
+    // Without the token nothing starts.
+    repo.fix(&["--push", "origin"])
+        .env_remove("GITHUB_TOKEN")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("export GITHUB_TOKEN"));
+    repo.untouched();
+    assert_eq!(git(&repo.path, &["branch", "--list", "patchwarden/*"]), "");
+
+    repo.fix(&["--push", "origin"])
+        .env("GITHUB_TOKEN", "s3cret-token")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "tests passed: 2 tests in 1 reports",
+        ))
+        .stdout(predicate::str::contains(
+            "pull request https://forge.example.invalid/team/web/pull/7",
+        ));
+    let request = received.join().expect("the forge got a request");
+    assert!(
+        request.starts_with("POST /repos/team/web/pulls HTTP/1.1"),
+        "{request}"
+    );
+    assert!(
+        request
+            .to_ascii_lowercase()
+            .contains("authorization: bearer s3cret-token"),
+        "{request}"
+    );
+    let body: Value =
+        serde_json::from_str(request.rsplit('\n').next().expect("body")).expect("JSON body");
+    assert_eq!(body["head"], "patchwarden/1-2");
+    assert_eq!(body["base"], "main");
+    assert_eq!(body["title"], "Update django 4.2.0 -> 4.2.3");
+    let out = repo.pw().args(["patch", "show", "1"]).assert().success();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .contains("pull request: https://forge.example.invalid/team/web/pull/7")
+    );
+}

@@ -3,6 +3,7 @@
 //! change is then made in a git worktree of its own on a new branch — the user's working tree and current
 //! branch are never touched — re-scanned, committed, tested, and recorded as the records' Plan and Test.
 
+mod forge;
 mod git;
 mod target;
 pub mod tools;
@@ -75,6 +76,8 @@ pub struct FixReport {
     pub commit: Option<String>,
     pub tests: Option<TestOutcome>,
     pub pushed_to: Option<String>,
+    /// The pull (merge) request opened on the asset's forge.
+    pub pull_request: Option<String>,
     /// Each record's state afterwards.
     pub records: BTreeMap<i64, State>,
 }
@@ -248,8 +251,29 @@ impl App {
             commit: None,
             tests: None,
             pushed_to: None,
+            pull_request: None,
             records: records.iter().map(|r| (r.id, r.state)).collect(),
         };
+        // The asset's own test command and forge, unless the command line says otherwise.
+        let asset = self
+            .settings
+            .config
+            .assets
+            .iter()
+            .find(|a| records.first().is_some_and(|r| r.asset == a.name));
+        let mut request = request.clone();
+        if request.test_command.is_none()
+            && let Some(test) = asset.and_then(|a| a.test.as_ref())
+        {
+            request.test_command = Some(test.command.clone());
+            if request.junit.is_empty() {
+                request.junit = test.junit.iter().map(PathBuf::from).collect();
+            }
+        }
+        let request = &request;
+        let forge = asset
+            .and_then(|a| a.forge.clone())
+            .filter(|_| request.push.is_some());
         if request.dry_run {
             return Ok(report);
         }
@@ -276,6 +300,7 @@ impl App {
         }
         let plan_action = self.plan_action(&report, request);
         self.check_steps(&records, &plan_action)?;
+        let forge_token = forge.as_ref().map(forge::token).transpose()?;
 
         let mut worktree = git::BranchWorktree::create(&repo, &branch)?;
         for c in &report.changes {
@@ -332,6 +357,20 @@ impl App {
                 &["push", "--quiet", remote, &format!("refs/heads/{branch}")],
             )?;
             report.pushed_to = Some(remote.clone());
+        }
+        if let (Some(forge), Some(token)) = (&forge, &forge_token) {
+            let message = commit_message(&report.changes);
+            let (title, body) = message.split_once("\n\n").unwrap_or((&message, ""));
+            let url = forge::open_pull_request(forge, token, &branch, title, body)?;
+            self.act(
+                &request.records,
+                &Action::Comment {
+                    text: format!("pull request: {url}"),
+                },
+                &[],
+            )
+            .await?;
+            report.pull_request = Some(url);
         }
         for id in &request.records {
             let r = self.record(*id).await?;

@@ -18,3 +18,6 @@ CREATE TABLE asset_patches (
     note   TEXT
 );
 CREATE INDEX asset_patches_asset ON asset_patches (asset, at);
+
+-- An asset's test command and forge (`[assets.test]`, `[assets.forge]`), as JSON.
+ALTER TABLE assets ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';

@@ -96,6 +96,9 @@ fn print(r: &FixReport) -> anyhow::Result<()> {
     if let Some(remote) = &r.pushed_to {
         writeln!(out, "{} to {remote}", good("pushed"))?;
     }
+    if let Some(url) = &r.pull_request {
+        writeln!(out, "{} {url}", good("pull request"))?;
+    }
     for (id, state) in &r.records {
         writeln!(out, "record #{id}: {state}")?;
     }
