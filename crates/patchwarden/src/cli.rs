@@ -161,6 +161,7 @@ Examples:
   patchwarden --as lena fix 12 13 --release-owner rosa --release-date 2026-03-05 \\
       --test-command 'pytest --junitxml=junit.xml' --junit junit.xml
   patchwarden --as lena fix 12 --branch staging --push origin
+  patchwarden --as lena fix --group api --severity high --branch weekly-deps   the weekly update
 
 Run it inside the asset's git repository, from the folder that was scanned. The change is made in a
 worktree of its own: your working tree and current branch are never touched. A failed step deletes the
@@ -356,8 +357,14 @@ pub enum ScanFormat {
 #[derive(Debug, Args)]
 pub struct FixArgs {
     /// The records to fix (several records of one package become one change)
-    #[arg(required = true, value_name = "RECORD")]
+    #[arg(required_unless_present = "group", value_name = "RECORD")]
     pub records: Vec<i64>,
+    /// Fix every assessed or planned record of this asset at or above --severity in one branch
+    #[arg(long, value_name = "ASSET", conflicts_with = "records")]
+    pub group: Option<String>,
+    /// With --group: the lowest severity included
+    #[arg(long, value_parser = ["critical", "high", "medium", "low"], default_value = "low", requires = "group")]
+    pub severity: String,
     /// The branch to create [default: patchwarden/<record ids>]
     #[arg(long)]
     pub branch: Option<String>,

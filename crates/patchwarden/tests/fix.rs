@@ -355,7 +355,18 @@ fn with_a_forge_the_pushed_branch_gets_a_pull_request_linked_on_the_records() {
         junit_command(0).replace('\\', "\\\\").replace('"', "\\\"")
     );
     std::fs::write(repo.path.join("patchwarden.toml"), config).expect("config");
-    git(&repo.path, &["-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "forge"]);
+    git(
+        &repo.path,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-qam",
+            "forge",
+        ],
+    );
     let remote = repo.path.parent().expect("parent").join("remote.git");
     git(
         repo.path.parent().expect("parent"),
@@ -406,4 +417,52 @@ fn with_a_forge_the_pushed_branch_gets_a_pull_request_linked_on_the_records() {
         String::from_utf8_lossy(&out.get_output().stdout)
             .contains("pull request: https://forge.example.invalid/team/web/pull/7")
     );
+}
+
+#[test]
+fn group_puts_every_ready_record_of_an_asset_at_or_above_a_severity_in_one_branch() {
+    let repo = Repo::new(&[REQUIREMENTS]);
+    let group = |severity: &str| {
+        let mut cmd = repo.pw();
+        cmd.args([
+            "--as",
+            "lena",
+            "fix",
+            "--group",
+            "web",
+            "--severity",
+            severity,
+        ])
+        .args([
+            "--release-owner",
+            "rosa",
+            "--release-date",
+            "2026-09-03",
+            "--branch",
+            "weekly-deps",
+        ])
+        .args(["--test-command", &junit_command(0), "--junit", "junit.xml"]);
+        cmd
+    };
+    group("critical")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no assessed or planned records of web at or above critical",
+        ));
+    let out = group("high")
+        .arg("--dry-run")
+        .arg("--format")
+        .arg("json")
+        .assert()
+        .success();
+    let plan: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    // Only the two assessed records: the others are still to be assessed.
+    assert_eq!(plan["changes"][0]["records"], serde_json::json!([1, 2]));
+    group("high").assert().success();
+    assert_eq!(
+        git(&repo.path, &["show", "weekly-deps:requirements.txt"]),
+        "django==4.2.3\nrequests==2.31.0"
+    );
+    repo.untouched();
 }

@@ -97,6 +97,35 @@ fn source_file(source: &str) -> &str {
 }
 
 impl App {
+    /// `--group`: the open records of `asset` at or above `at_least` that are ready for a change (assessed
+    /// or planned, opened from a finding) — the weekly dependency update in one branch.
+    pub async fn group_records(
+        &self,
+        asset: &str,
+        at_least: patchwarden_core::Severity,
+    ) -> Result<Vec<i64>> {
+        let records = self
+            .records(&patchwarden_store::RecordFilter {
+                asset: Some(asset.to_owned()),
+                open_only: true,
+                ..patchwarden_store::RecordFilter::default()
+            })
+            .await?;
+        let ids: Vec<i64> = records
+            .iter()
+            .filter(|r| r.vulnerability.is_some())
+            .filter(|r| matches!(r.state, State::Assessed | State::Planned))
+            .filter(|r| r.severity.is_some_and(|s| s >= at_least))
+            .map(|r| r.id)
+            .collect();
+        if ids.is_empty() {
+            return Err(AppError::Input(format!(
+                "no assessed or planned records of {asset} at or above {at_least}; assess them first (`patch assess`)"
+            )));
+        }
+        Ok(ids)
+    }
+
     /// Plans the fix of `request.records`: one change per package (several records of one package become
     /// one change), each to the smallest fixed version that removes all their findings.
     pub async fn plan_fix(

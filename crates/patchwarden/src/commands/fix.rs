@@ -14,8 +14,19 @@ use crate::settings;
 pub async fn run(global: &GlobalArgs, args: FixArgs) -> anyhow::Result<Outcome> {
     let planned_release = super::patch::opt_date("--release-date", args.release_date.as_ref())?;
     let (app, _) = App::open(settings::resolve(global)?).await?;
+    let records = match &args.group {
+        Some(asset) => {
+            let at_least = args.severity.parse().map_err(anyhow::Error::msg)?;
+            let ids = app.group_records(asset, at_least).await;
+            if ids.is_err() {
+                app.store.close().await;
+            }
+            ids?
+        }
+        None => args.records,
+    };
     let request = FixRequest {
-        records: args.records,
+        records,
         dir: std::env::current_dir()?,
         branch: args.branch,
         push: args.push,
