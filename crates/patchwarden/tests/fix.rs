@@ -466,3 +466,209 @@ fn group_puts_every_ready_record_of_an_asset_at_or_above_a_severity_in_one_branc
     );
     repo.untouched();
 }
+
+#[test]
+fn a_cargo_lock_is_updated_with_cargo_itself() {
+    // A crate locked at smallvec 1.6.0 (RUSTSEC-2021-0003, fixed in 1.6.1); the lockfile is made by cargo.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("demo");
+    std::fs::create_dir_all(path.join("src")).expect("mkdir");
+    std::fs::write(
+        path.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsmallvec = \"1\"\n",
+    )
+    .expect("manifest");
+    std::fs::write(path.join("src/main.rs"), "fn main() {}\n").expect("main");
+    std::fs::write(path.join(".gitignore"), "target/\n.patchwarden/\n").expect("ignore");
+    std::fs::write(
+        path.join("patchwarden.toml"),
+        "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n\n[[assets]]\nname = \"demo\"\nlayer = \"app-dependencies\"\nscan = [\".\"]\n",
+    )
+    .expect("config");
+    for args in [
+        &["generate-lockfile", "--quiet"][..],
+        &["update", "--quiet", "-p", "smallvec", "--precise", "1.6.0"],
+    ] {
+        let status = Process::new("cargo")
+            .args(args)
+            .current_dir(&path)
+            .status()
+            .expect("cargo");
+        assert!(status.success(), "cargo {args:?}");
+    }
+    git(&path, &["init", "-q", "-b", "main"]);
+    git(&path, &["add", "-A"]);
+    git(
+        &path,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-qm",
+            "init",
+        ],
+    );
+    let pw = || {
+        let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
+        cmd.current_dir(&path)
+            .env_remove("PATCHWARDEN_DATA_DIR")
+            .env_remove("PATCHWARDEN_DATABASE_URL")
+            .env_remove("PATCHWARDEN_USER")
+            .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
+            .env("NO_COLOR", "1");
+        cmd
+    };
+    pw().args(["db", "import"])
+        .arg(shared_data().join("osv/crates.io/all.zip"))
+        .assert()
+        .success();
+    pw().args(["scan", "."]).assert().success();
+    pw().args([
+        "--as",
+        "lena",
+        "patch",
+        "assess",
+        "1",
+        "--severity",
+        "high",
+        "--reason",
+        "r",
+        "--data-at-risk",
+        "none",
+    ])
+    .assert()
+    .success();
+    pw().args([
+        "--as",
+        "lena",
+        "fix",
+        "1",
+        "--release-owner",
+        "lena",
+        "--release-date",
+        "2026-09-02",
+    ])
+    .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
+    .assert()
+    .success()
+    .stdout(predicate::str::contains(
+        "smallvec 1.6.0 → 1.6.1 in Cargo.lock",
+    ));
+    let lock = git(&path, &["show", "patchwarden/1:Cargo.lock"]);
+    assert!(
+        lock.contains("name = \"smallvec\"\nversion = \"1.6.1\""),
+        "{lock}"
+    );
+    assert_eq!(git(&path, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn a_package_lock_is_updated_with_npm_itself() {
+    // minimist 1.2.0 (prototype pollution, fixed in 1.2.2 / 1.2.6); the lockfile is made by npm.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("web");
+    std::fs::create_dir_all(&path).expect("mkdir");
+    std::fs::write(
+        path.join("package.json"),
+        r#"{"name":"web","version":"1.0.0","dependencies":{"minimist":"1.2.0"}}"#,
+    )
+    .expect("manifest");
+    std::fs::write(path.join(".gitignore"), "node_modules/\n.patchwarden/\n").expect("ignore");
+    std::fs::write(
+        path.join("patchwarden.toml"),
+        "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n",
+    )
+    .expect("config");
+    let status = Process::new("npm")
+        .args([
+            "install",
+            "--package-lock-only",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+            "--silent",
+        ])
+        .current_dir(&path)
+        .status()
+        .expect("npm is installed");
+    assert!(status.success(), "npm install");
+    git(&path, &["init", "-q", "-b", "main"]);
+    git(&path, &["add", "-A"]);
+    git(
+        &path,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-qm",
+            "init",
+        ],
+    );
+    let pw = || {
+        let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
+        cmd.current_dir(&path)
+            .env_remove("PATCHWARDEN_DATA_DIR")
+            .env_remove("PATCHWARDEN_DATABASE_URL")
+            .env_remove("PATCHWARDEN_USER")
+            .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
+            .env("NO_COLOR", "1");
+        cmd
+    };
+    pw().args(["db", "import"])
+        .arg(shared_data().join("osv/npm/all.zip"))
+        .assert()
+        .success();
+    pw().args(["scan", "."]).assert().success();
+    let out = pw()
+        .args(["patch", "list", "--format", "json"])
+        .assert()
+        .success();
+    let list: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    let ids: Vec<String> = list["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["id"].to_string())
+        .collect();
+    assert!(!ids.is_empty(), "minimist 1.2.0 has findings");
+    let mut assess = pw();
+    assess.args(["--as", "lena", "patch", "assess"]).args(&ids);
+    assess
+        .args([
+            "--severity",
+            "high",
+            "--reason",
+            "r",
+            "--data-at-risk",
+            "none",
+        ])
+        .assert()
+        .success();
+    let mut fix = pw();
+    fix.args(["--as", "lena", "fix"]).args(&ids);
+    fix.args([
+        "--release-owner",
+        "lena",
+        "--release-date",
+        "2026-09-02",
+        "--branch",
+        "npm-fix",
+    ])
+    .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
+    .assert()
+    .success();
+    let lock: Value =
+        serde_json::from_str(&git(&path, &["show", "npm-fix:package-lock.json"])).expect("JSON");
+    let version = lock["packages"]["node_modules/minimist"]["version"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        version.starts_with("1.2.") && version != "1.2.0",
+        "{version}"
+    );
+    assert_eq!(git(&path, &["status", "--porcelain"]), "");
+}
