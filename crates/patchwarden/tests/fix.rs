@@ -672,3 +672,103 @@ fn a_package_lock_is_updated_with_npm_itself() {
     );
     assert_eq!(git(&path, &["status", "--porcelain"]), "");
 }
+
+#[test]
+fn a_uv_lock_is_updated_with_uv_itself() {
+    // uv comes from the project's .venv (scripts/install-references installs it).
+    let venv_bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin");
+    assert!(
+        venv_bin.join("uv").is_file(),
+        "uv is missing: run scripts/install-references"
+    );
+    let path_var = std::env::join_paths(std::iter::once(venv_bin.clone()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").expect("PATH")),
+    ))
+    .expect("PATH");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("web");
+    std::fs::create_dir_all(&path).expect("mkdir");
+    std::fs::write(
+        path.join("pyproject.toml"),
+        "[project]\nname = \"web\"\nversion = \"0.1.0\"\nrequires-python = \">=3.10\"\ndependencies = [\"django>=4.2,<5\"]\n",
+    )
+    .expect("manifest");
+    std::fs::write(path.join(".gitignore"), ".patchwarden/\n").expect("ignore");
+    std::fs::write(
+        path.join("patchwarden.toml"),
+        "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n",
+    )
+    .expect("config");
+    let status = Process::new(venv_bin.join("uv"))
+        .args(["lock", "--quiet", "--upgrade-package", "django==4.2.0"])
+        .current_dir(&path)
+        .status()
+        .expect("uv");
+    assert!(status.success(), "uv lock");
+    git(&path, &["init", "-q", "-b", "main"]);
+    git(&path, &["add", "-A"]);
+    git(
+        &path,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-qm",
+            "init",
+        ],
+    );
+    let pw = || {
+        let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
+        cmd.current_dir(&path)
+            .env_remove("PATCHWARDEN_DATA_DIR")
+            .env_remove("PATCHWARDEN_DATABASE_URL")
+            .env_remove("PATCHWARDEN_USER")
+            .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
+            .env("PATH", &path_var)
+            .env("NO_COLOR", "1");
+        cmd
+    };
+    pw().args(["db", "import"])
+        .arg(shared_data().join("osv/PyPI/all.zip"))
+        .assert()
+        .success();
+    pw().args(["scan", "."]).assert().success();
+    pw().args([
+        "--as",
+        "lena",
+        "patch",
+        "assess",
+        "1",
+        "2",
+        "--severity",
+        "high",
+        "--reason",
+        "r",
+        "--data-at-risk",
+        "none",
+    ])
+    .assert()
+    .success();
+    pw().args([
+        "--as",
+        "lena",
+        "fix",
+        "1",
+        "2",
+        "--release-owner",
+        "lena",
+        "--release-date",
+        "2026-09-02",
+    ])
+    .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("→ 4.2.3 in uv.lock"));
+    let lock = git(&path, &["show", "patchwarden/1-2:uv.lock"]);
+    assert!(
+        lock.contains("name = \"django\"\nversion = \"4.2.3\""),
+        "{lock}"
+    );
+}
