@@ -360,7 +360,7 @@ async fn new_record(
     let source = body
         .source
         .as_deref()
-        .unwrap_or("vendor")
+        .unwrap_or("vendor-advisory")
         .parse()
         .map_err(|e: String| ApiError::bad_request(e).with("field", json!("source")))?;
     let app = state.app_as(Some(&actor.person.name));
