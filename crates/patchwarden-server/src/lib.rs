@@ -22,7 +22,8 @@ use patchwarden_app::{App, Settings};
 use patchwarden_store::Store;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 pub use auth::LoginThrottle;
 
@@ -106,7 +107,12 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .layer(static_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(static_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(static_header(header::CACHE_CONTROL, "no-store"))
-        .layer(TraceLayer::new_for_http())
+        // One line per request at info: method, path, status, latency; never headers (tokens, cookies).
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
         .with_state(state)
 }
 
