@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -65,6 +65,50 @@ where
         serde_json::from_slice(&bytes)
             .map(Body)
             .map_err(|e| ApiError::bad_request(format!("the JSON body is invalid: {e}")))
+    }
+}
+
+/// Query parameters, refused as a problem document naming the parameter.
+#[derive(Debug)]
+pub struct Params<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Params<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| Params(v))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
+    }
+}
+
+/// Path segments, refused as a problem document (a non-numeric record id is a 400, not a panic).
+#[derive(Debug)]
+pub struct Segments<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Segments<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| Segments(v))
+            .map_err(|e| ApiError::bad_request(e.body_text()))
     }
 }
 
@@ -262,7 +306,7 @@ struct RecordQuery {
 async fn list_records(
     State(state): AppState,
     actor: Actor,
-    Query(q): Query<RecordQuery>,
+    Params(q): Params<RecordQuery>,
 ) -> ApiResult<Json<Value>> {
     let (page, size) = Paging {
         page: q.page,
@@ -314,7 +358,7 @@ async fn list_records(
 async fn show_record(
     State(state): AppState,
     actor: Actor,
-    Path(id): Path<i64>,
+    Segments(id): Segments<i64>,
 ) -> ApiResult<Json<Value>> {
     let app = state.app_as(Some(&actor.person.name));
     let record = app.record(id).await?;
@@ -566,7 +610,7 @@ fn action_for(
 async fn take_step(
     State(state): AppState,
     actor: Actor,
-    Path((id, step)): Path<(i64, String)>,
+    Segments((id, step)): Segments<(i64, String)>,
     Body(body): Body<StepBody>,
 ) -> ApiResult<Json<Value>> {
     if !STEPS.contains(&step.as_str()) {
@@ -616,7 +660,7 @@ struct FindingQuery {
 async fn list_findings(
     State(state): AppState,
     _actor: Actor,
-    Query(q): Query<FindingQuery>,
+    Params(q): Params<FindingQuery>,
 ) -> ApiResult<Json<Value>> {
     let (page, size) = Paging {
         page: q.page,
@@ -700,10 +744,11 @@ fn safe_file_name(name: &str) -> Option<&str> {
 async fn upload_scan(
     State(state): AppState,
     actor: Actor,
-    Path(asset): Path<String>,
-    Query(q): Query<ScanQuery>,
-    body: Bytes,
+    Segments(asset): Segments<String>,
+    Params(q): Params<ScanQuery>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {
+    let body = body.map_err(|e| ApiError::new(e.status(), "invalid-body", e.body_text()))?;
     actor.require_write("record a scan")?;
     let name = safe_file_name(&q.filename).ok_or_else(|| {
         ApiError::bad_request(
@@ -770,7 +815,7 @@ struct SlaQuery {
 async fn sla(
     State(state): AppState,
     actor: Actor,
-    Query(q): Query<SlaQuery>,
+    Params(q): Params<SlaQuery>,
 ) -> ApiResult<Json<Value>> {
     let app = state.app_as(Some(&actor.person.name));
     let now = app.settings.now;
@@ -850,7 +895,7 @@ async fn all_records(
 async fn patch_log(
     State(state): AppState,
     actor: Actor,
-    Query(q): Query<ReportQuery>,
+    Params(q): Params<ReportQuery>,
 ) -> ApiResult<Response> {
     let period = Period {
         since: date("since", q.since.as_ref())?,
@@ -886,7 +931,7 @@ async fn patch_log(
 async fn metrics(
     State(state): AppState,
     actor: Actor,
-    Query(q): Query<ReportQuery>,
+    Params(q): Params<ReportQuery>,
 ) -> ApiResult<Response> {
     let since = date("since", q.since.as_ref())?;
     let until = date("until", q.until.as_ref())?;

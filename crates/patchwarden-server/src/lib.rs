@@ -95,6 +95,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/openapi.json", get(openapi))
         .nest("/api/v1", api::routes())
         .fallback(|| async { error::ApiError::not_found("no such path; the API is under /api/v1") })
         .layer(DefaultBodyLimit::max(body_limit))
@@ -118,6 +119,14 @@ pub fn router(state: Arc<ServerState>) -> Router {
 
 async fn healthz() -> impl IntoResponse {
     axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+/// The OpenAPI 3.1 description of `/api/v1`, kept beside the code and checked against the router by
+/// the tests.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
 }
 
 /// Ready when the database answers.
