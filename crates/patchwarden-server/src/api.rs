@@ -812,6 +812,9 @@ struct SlaQuery {
     due_within_hours: Option<i64>,
 }
 
+/// Ten years: more than any policy's deadline.
+const MAX_HOURS: i64 = 24 * 366 * 10;
+
 async fn sla(
     State(state): AppState,
     actor: Actor,
@@ -825,7 +828,20 @@ async fn sla(
             ..RecordFilter::default()
         })
         .await?;
-    let within = q.due_within_hours.map(TimeDelta::hours);
+    let within = q
+        .due_within_hours
+        .map(|h| {
+            (0..=MAX_HOURS)
+                .contains(&h)
+                .then(|| TimeDelta::hours(h))
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "due_within_hours must be between 0 and {MAX_HOURS}"
+                    ))
+                    .with("field", json!("due_within_hours"))
+                })
+        })
+        .transpose()?;
     let rows: Vec<Value> = records
         .iter()
         .filter_map(|r| {
