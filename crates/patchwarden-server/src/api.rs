@@ -147,61 +147,14 @@ struct Login {
 async fn login(State(state): AppState, Body(login): Body<Login>) -> ApiResult<Response> {
     let now = state.now();
     if let Some(wait) = state.throttle.retry_after(&login.name, now) {
-        let mut response = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "login-throttled",
-            format!(
-                "too many failed logins for {}: try again in {wait} s",
-                login.name
-            ),
-        )
-        .into_response();
+        let mut response = throttled(&login.name, wait).into_response();
         if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         return Ok(response);
     }
-    let credentials = state.store.user_credentials(&login.name).await?;
-    let ok = match &credentials {
-        Some((_, phc)) => auth::verify_password(&login.password, phc),
-        None => {
-            // Spend the same time as a real check, so timing does not tell which names exist.
-            let _ = auth::verify_password(&login.password, DUMMY_HASH);
-            false
-        }
-    };
-    let configured = state
-        .settings
-        .config
-        .people
-        .iter()
-        .find(|p| p.name == login.name);
-    let (Some(_), true, Some(person)) = (credentials, ok, configured) else {
-        state.throttle.failed(&login.name, now);
-        tracing::info!(user = %login.name, "login failed");
-        return Err(ApiError::unauthorized("unknown user or wrong password"));
-    };
-    state.throttle.succeeded(&login.name);
-    let id = auth::random_secret();
-    let session = StoredSession {
-        user: person.name.clone(),
-        csrf_token: auth::random_secret(),
-        expires_at: now + state.options.session_ttl,
-    };
-    state
-        .store
-        .create_session(&auth::sha256_hex(&id), &session, now)
-        .await?;
-    tracing::info!(user = %person.name, "logged in");
-    let secure = if state.options.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        state.options.session_ttl.num_seconds()
-    );
+    let person = check_login(&state, &login.name, &login.password).await?;
+    let (cookie, session) = open_session(&state, &person).await?;
     let mut response = document(
         "patchwarden.session/v1",
         json!({
@@ -212,6 +165,77 @@ async fn login(State(state): AppState, Body(login): Body<Login>) -> ApiResult<Re
         }),
     )
     .into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+pub(crate) fn throttled(name: &str, wait: i64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "login-throttled",
+        format!("too many failed logins for {name}: try again in {wait} s"),
+    )
+}
+
+/// The configured person whose password this is, counting failures for the throttle.
+pub(crate) async fn check_login(
+    state: &ServerState,
+    name: &str,
+    password: &str,
+) -> ApiResult<patchwarden_core::Person> {
+    let now = state.now();
+    if let Some(wait) = state.throttle.retry_after(name, now) {
+        return Err(throttled(name, wait));
+    }
+    let credentials = state.store.user_credentials(name).await?;
+    let ok = match &credentials {
+        Some((_, phc)) => auth::verify_password(password, phc),
+        None => {
+            // Spend the same time as a real check, so timing does not tell which names exist.
+            let _ = auth::verify_password(password, DUMMY_HASH);
+            false
+        }
+    };
+    let configured = state.settings.config.people.iter().find(|p| p.name == name);
+    match (credentials, ok, configured) {
+        (Some(_), true, Some(person)) => {
+            state.throttle.succeeded(name);
+            tracing::info!(user = %name, "logged in");
+            Ok(person.clone())
+        }
+        _ => {
+            state.throttle.failed(name, now);
+            tracing::info!(user = %name, "login failed");
+            Err(ApiError::unauthorized("unknown user or wrong password"))
+        }
+    }
+}
+
+/// A new session for `person`: the `Set-Cookie` value and the session (with its CSRF token).
+pub(crate) async fn open_session(
+    state: &ServerState,
+    person: &patchwarden_core::Person,
+) -> ApiResult<(HeaderValue, StoredSession)> {
+    let now = state.now();
+    let id = auth::random_secret();
+    let session = StoredSession {
+        user: person.name.clone(),
+        csrf_token: auth::random_secret(),
+        expires_at: now + state.options.session_ttl,
+    };
+    state
+        .store
+        .create_session(&auth::sha256_hex(&id), &session, now)
+        .await?;
+    let secure = if state.options.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        state.options.session_ttl.num_seconds()
+    );
     let cookie = HeaderValue::from_str(&cookie).map_err(|_| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -219,8 +243,7 @@ async fn login(State(state): AppState, Body(login): Body<Login>) -> ApiResult<Re
             "cannot set the session cookie",
         )
     })?;
-    response.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(response)
+    Ok((cookie, session))
 }
 
 /// An argon2id hash of a random password, checked against when the user does not exist.
@@ -439,7 +462,7 @@ struct UploadedReport {
 /// The fields of every step; each step reads its own (as the CLI's flags of the same names).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StepBody {
+pub(crate) struct StepBody {
     /// The version the client last read: a record changed since is refused with 409.
     version: Option<i64>,
     severity: Option<String>,
@@ -521,7 +544,7 @@ where
     .transpose()
 }
 
-fn action_for(
+pub(crate) fn action_for(
     step: &str,
     b: StepBody,
     state: &ServerState,
@@ -613,12 +636,27 @@ async fn take_step(
     Segments((id, step)): Segments<(i64, String)>,
     Body(body): Body<StepBody>,
 ) -> ApiResult<Json<Value>> {
-    if !STEPS.contains(&step.as_str()) {
+    let record = step_as(&state, &actor, id, &step, body).await?;
+    Ok(document(
+        "patchwarden.record/v1",
+        json!({ "record": to_json(&record)?, "allowed_next": allowed_actions(&record) }),
+    ))
+}
+
+/// One workflow step as `actor`, for the API and the pages alike.
+pub(crate) async fn step_as(
+    state: &ServerState,
+    actor: &Actor,
+    id: i64,
+    step: &str,
+    body: StepBody,
+) -> ApiResult<PatchRecord> {
+    if !STEPS.contains(&step) {
         return Err(ApiError::not_found(format!("no step {step:?}")).with("steps", json!(STEPS)));
     }
     actor.require_write(&format!("{step} a record"))?;
     let expected_version = body.version;
-    let (action, evidence) = action_for(&step, body, &state)?;
+    let (action, evidence) = action_for(step, body, state)?;
     let app = state.app_as(Some(&actor.person.name));
     if let Some(expected) = expected_version {
         let current = app.store.record(id).await?;
@@ -635,13 +673,8 @@ async fn take_step(
         }
     }
     let mut done = app.act(&[id], &action, &evidence).await?;
-    let record = done
-        .pop()
-        .ok_or_else(|| ApiError::not_found(format!("record {id}")))?;
-    Ok(document(
-        "patchwarden.record/v1",
-        json!({ "record": to_json(&record)?, "allowed_next": allowed_actions(&record) }),
-    ))
+    done.pop()
+        .ok_or_else(|| ApiError::not_found(format!("record {id}")))
 }
 
 // ---- findings, assets, scans ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -63,6 +64,8 @@ pub struct ServerState {
     pub store: Store,
     pub options: ServerOptions,
     pub throttle: LoginThrottle,
+    /// The HTML templates (see [`pages::templates`]).
+    pub templates: minijinja::Environment<'static>,
 }
 
 impl ServerState {
@@ -97,6 +100,7 @@ pub fn router(state: Arc<ServerState>) -> Router {
         .route("/readyz", get(readyz))
         .route("/api/openapi.json", get(openapi))
         .nest("/api/v1", api::routes())
+        .merge(pages::routes())
         .fallback(|| async { error::ApiError::not_found("no such path; the API is under /api/v1") })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(TimeoutLayer::with_status_code(

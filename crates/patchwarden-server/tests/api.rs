@@ -92,6 +92,7 @@ fn start(rt: &tokio::runtime::Runtime, settings: Settings, store: Store) -> Stri
             ..ServerOptions::default()
         },
         throttle: LoginThrottle::default(),
+        templates: patchwarden_server::pages::templates().expect("templates"),
     });
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -133,6 +134,7 @@ impl Client {
     fn new(base: String, tokens: Vec<(String, String)>) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
             .build()
             .into();
         Self {
@@ -497,6 +499,185 @@ fn sessions(c: &Client) {
     problem(&login("nobody", PASSWORD), 401);
 }
 
+/// `application/x-www-form-urlencoded`, every byte but letters and digits escaped.
+fn form(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The pages: login, dashboard, records, a record's forms with CSRF, escaping, role refusals.
+fn pages(c: &Client) {
+    const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+    let anonymous = c.send("GET", "/", &[], None);
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.header("location"), Some("/login"));
+    let login_page = c.send("GET", "/login", &[], None);
+    assert_eq!(login_page.status, 200);
+    assert!(login_page.text.contains("<label for=\"password\">"));
+    assert!(!login_page.text.contains("<script"));
+
+    let login = |name: &str, password: &str| {
+        c.send(
+            "POST",
+            "/login",
+            &[FORM],
+            Some(form(&[("name", name), ("password", password)]).as_bytes()),
+        )
+    };
+    let wrong = login("<b>leo</b>", "nope");
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong.text.contains("&lt;b&gt;leo&lt;"),
+        "escaped: {}",
+        wrong.text
+    );
+    let session = |name: &str| {
+        let ok = login(name, PASSWORD);
+        assert_eq!(ok.status, 303, "{}", ok.text);
+        ok.header("set-cookie")
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned()
+    };
+    let (rosa, ivy, vic) = (session("rosa"), session("ivy"), session("vic"));
+
+    // An emergency record whose title would be markup if it were not escaped.
+    let created = ok(c.post(
+        "leo",
+        "/api/v1/records",
+        json!({"title": "<script>alert(1)</script> in uploads", "asset": "web",
+               "cvss": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}),
+    ));
+    let id = created["record"]["id"].as_i64().expect("id");
+    for (who, name, body) in [
+        ("ivy", "assess", json!({"data_at_risk": "customer files"})),
+        (
+            "ivy",
+            "plan",
+            json!({"release_owner": "rosa", "targets": ["app@2"], "rollback": "redeploy", "tests": ["pytest"]}),
+        ),
+        (
+            "leo",
+            "test",
+            json!({"junit": [{"name": "pytest.xml", "content": PYTEST_OK}]}),
+        ),
+    ] {
+        ok(c.post(who, &format!("/api/v1/records/{id}/{name}"), body));
+    }
+
+    let dashboard = c.send("GET", "/", &[("cookie", &vic)], None);
+    assert_eq!(dashboard.status, 200);
+    assert!(dashboard.text.contains("Overdue and due within 48 hours"));
+    assert!(dashboard.text.contains("&lt;script&gt;alert(1)&lt;"));
+    assert!(!dashboard.text.contains("<script>alert"));
+    let list = c.send(
+        "GET",
+        "/records?severity=critical&overdue=",
+        &[("cookie", &vic)],
+        None,
+    );
+    assert!(
+        list.text.contains(&format!("/records/{id}")),
+        "{}",
+        list.text
+    );
+
+    let page = |cookie: &str| {
+        c.send(
+            "GET",
+            &format!("/records/{id}"),
+            &[("cookie", cookie)],
+            None,
+        )
+    };
+    assert!(
+        page(&vic)
+            .text
+            .contains("your role does not change records")
+    );
+    let rosa_page = page(&rosa).text;
+    let csrf = |html: &str| {
+        let marker = "name=\"csrf_token\" value=\"";
+        let at = html.find(marker).expect("csrf field") + marker.len();
+        html[at..at + 64].to_owned()
+    };
+    let rosa_csrf = csrf(&rosa_page);
+    assert!(rosa_page.contains(&format!("action=\"/records/{id}/approve\"")));
+    let version = page(&rosa).text.contains("<dt>Version</dt>");
+    assert!(version);
+
+    // A form without the session's token is refused before anything runs.
+    let forged = c.send(
+        "POST",
+        &format!("/records/{id}/comment"),
+        &[("cookie", &rosa), FORM],
+        Some(form(&[("text", "forged")]).as_bytes()),
+    );
+    assert_eq!(forged.status, 403);
+    // The Release Owner may not approve the hotfix: the page says why.
+    let refused = c.send(
+        "POST",
+        &format!("/records/{id}/approve"),
+        &[("cookie", &rosa), FORM],
+        Some(form(&[("csrf_token", &rosa_csrf)]).as_bytes()),
+    );
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.text.contains("needs incident_commander"),
+        "{}",
+        refused.text
+    );
+    // The Incident Commander may.
+    let ivy_csrf = csrf(&page(&ivy).text);
+    let approved = c.send(
+        "POST",
+        &format!("/records/{id}/approve"),
+        &[("cookie", &ivy), FORM],
+        Some(form(&[("csrf_token", &ivy_csrf)]).as_bytes()),
+    );
+    assert_eq!(approved.status, 303, "{}", approved.text);
+    let commented = c.send(
+        "POST",
+        &format!("/records/{id}/comment"),
+        &[("cookie", &ivy), FORM],
+        Some(form(&[("csrf_token", &ivy_csrf), ("text", "approved <now>")]).as_bytes()),
+    );
+    assert_eq!(commented.status, 303, "{}", commented.text);
+    let after = page(&ivy).text;
+    assert!(
+        after.contains("ivy: record.approve") && after.contains("ivy: record.comment"),
+        "{after}"
+    );
+    assert!(after.contains("pytest.xml"));
+
+    let out = c.send(
+        "POST",
+        "/logout",
+        &[("cookie", &ivy), FORM],
+        Some(form(&[("csrf_token", &ivy_csrf)]).as_bytes()),
+    );
+    assert_eq!(out.status, 303);
+    assert_eq!(page(&ivy).status, 303);
+    let css = c.send("GET", "/static/app.css", &[], None);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+}
+
 #[test]
 fn the_api_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -506,6 +687,8 @@ fn the_api_on_sqlite() {
     let base = start(&rt, app.settings.clone(), app.store.clone());
     let client = Client::new(base, tokens);
     story(&client);
+    // Before `sessions`, which throttles ivy's logins.
+    pages(&client);
     sessions(&client);
 }
 
@@ -650,4 +833,5 @@ fn the_openapi_document_matches_the_router() {
         }
     }
     assert_eq!(documented, 14);
+    assert_eq!(c.send("GET", "/nowhere", &[], None).status, 404);
 }
