@@ -33,6 +33,76 @@ fn pw(dir: &Path) -> Command {
     cmd
 }
 
+/// A `patchwarden serve` process on an ephemeral loopback port, stopped with SIGTERM.
+struct Served {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Served {
+    fn start(dir: &Path, envs: &[(&str, &str)]) -> Self {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("patchwarden"));
+        cmd.current_dir(dir)
+            .env_remove("PATCHWARDEN_DATA_DIR")
+            .env_remove("PATCHWARDEN_DATABASE_URL")
+            .env("NO_COLOR", "1")
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start the server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read the address");
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self { child, base }
+    }
+
+    /// SIGTERM, then the exit status and the log.
+    fn stop(self) -> (std::process::ExitStatus, String) {
+        let killed = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(killed.success());
+        let out = self.child.wait_with_output().expect("wait");
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+fn send(url: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = format!("Bearer {token}");
+    let mut response = match body {
+        Some(b) => agent
+            .post(url)
+            .header("authorization", &auth)
+            .header("content-type", "application/json")
+            .send(b.to_string()),
+        None => agent.get(url).header("authorization", &auth).call(),
+    }
+    .expect("request");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}")),
+    )
+}
+
 fn get(url: &str, token: &str) -> (u16, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -118,25 +188,8 @@ fn a_user_with_a_token_uses_the_served_api_until_the_token_is_revoked() {
         "{list}"
     );
 
-    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("patchwarden"))
-        .current_dir(dir.path())
-        .env_remove("PATCHWARDEN_DATA_DIR")
-        .env_remove("PATCHWARDEN_DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the server");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read the address");
-    let base = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let server = Served::start(dir.path(), &[]);
+    let base = server.base.clone();
 
     let (status, body) = get(&format!("{base}/api/v1/me"), &token);
     assert_eq!(status, 200, "{body}");
@@ -149,18 +202,11 @@ fn a_user_with_a_token_uses_the_served_api_until_the_token_is_revoked() {
     let (status, body) = get(&format!("{base}/api/v1/me"), &token);
     assert_eq!(status, 401, "{body}");
 
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let out = server.wait_with_output().expect("wait");
+    let (status, logs) = server.stop();
     assert!(
-        out.status.success(),
-        "SIGTERM ends the server cleanly: {:?}",
-        out.status
+        status.success(),
+        "SIGTERM ends the server cleanly: {status:?}"
     );
-    let logs = String::from_utf8_lossy(&out.stderr);
     // JSON log lines, with the request logged and no token in them.
     assert!(logs.lines().all(|l| l.starts_with('{')), "{logs}");
     assert!(logs.contains("shutting down"), "{logs}");
@@ -169,4 +215,96 @@ fn a_user_with_a_token_uses_the_served_api_until_the_token_is_revoked() {
         "{logs}"
     );
     assert!(!logs.contains(&token), "{logs}");
+}
+
+#[test]
+fn two_serve_processes_on_one_postgres_database_stay_consistent() {
+    let Ok(url) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
+        eprintln!("PATCHWARDEN_TEST_POSTGRES_URL is not set: the two-server test did not run");
+        return;
+    };
+    let name = format!(
+        "pw_serve_{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default()
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let admin = || {
+        rt.block_on(<sqlx::PgConnection as sqlx::Connection>::connect(&url))
+            .expect("connect")
+    };
+    let mut conn = admin();
+    rt.block_on(sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn))
+        .expect("create db");
+    let db_url = match url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("PATCHWARDEN_TEST_POSTGRES_URL needs a database name"),
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("patchwarden.toml"),
+        format!("{TEAM}\n[[assets]]\nname = \"web\"\nlayer = \"app-dependencies\"\n"),
+    )
+    .expect("config");
+    let db = [("PATCHWARDEN_DATABASE_URL", db_url.as_str())];
+    pw(dir.path())
+        .envs(db)
+        .env("PATCHWARDEN_PASSWORD", "a long enough password")
+        .args(["users", "add", "ivy", "--role", "incident_commander"])
+        .assert()
+        .success();
+    let out = pw(dir.path())
+        .envs(db)
+        .args(["tokens", "create", "--user", "ivy", "--format", "json"])
+        .assert()
+        .success();
+    let created: Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let token = created["token"].as_str().expect("token").to_owned();
+
+    let (one, two) = (
+        Served::start(dir.path(), &db),
+        Served::start(dir.path(), &db),
+    );
+    let (status, doc) = send(
+        &format!("{}/api/v1/records", one.base),
+        &token,
+        Some(serde_json::json!({"title": "Kernel update", "asset": "web", "severity": "medium"})),
+    );
+    assert_eq!(status, 201, "{doc}");
+    let id = doc["record"]["id"].as_i64().expect("id");
+    let v0 = doc["record"]["version"].as_i64().expect("version");
+    // Changed through one…
+    let (status, doc) = send(
+        &format!("{}/api/v1/records/{id}/comment", one.base),
+        &token,
+        Some(serde_json::json!({"text": "scheduled for Tuesday", "version": v0})),
+    );
+    assert_eq!(status, 200, "{doc}");
+    let v1 = doc["record"]["version"].as_i64().expect("version");
+    // …seen through the other, which refuses a change made against the old version.
+    let (status, doc) = send(&format!("{}/api/v1/records/{id}", two.base), &token, None);
+    assert_eq!(status, 200);
+    assert_eq!(doc["record"]["version"], v1);
+    let (status, doc) = send(
+        &format!("{}/api/v1/records/{id}/comment", two.base),
+        &token,
+        Some(serde_json::json!({"text": "stale", "version": v0})),
+    );
+    assert_eq!(status, 409, "{doc}");
+    assert_eq!(doc["current_version"], v1);
+    let (_, audit) = send(&format!("{}/api/v1/audit/verify", two.base), &token, None);
+    assert_eq!(audit["intact"], true, "{audit}");
+
+    for server in [one, two] {
+        let (status, logs) = server.stop();
+        assert!(status.success(), "{logs}");
+    }
+    let mut conn = admin();
+    rt.block_on(sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn))
+        .expect("drop db");
 }
