@@ -202,6 +202,48 @@ fn a_user_with_a_token_uses_the_served_api_until_the_token_is_revoked() {
     let (status, body) = get(&format!("{base}/api/v1/me"), &token);
     assert_eq!(status, 401, "{body}");
 
+    // Removing the user ends every token they hold.
+    let again = pw(dir.path())
+        .args(["tokens", "create", "--user", "ivy", "--format", "json"])
+        .assert()
+        .success();
+    let again: Value = serde_json::from_slice(&again.get_output().stdout).expect("json");
+    let again = again["token"].as_str().expect("token").to_owned();
+    assert_eq!(get(&format!("{base}/api/v1/me"), &again).0, 200);
+    pw(dir.path())
+        .args(["users", "passwd", "ivy", "--password-stdin"])
+        .write_stdin("another long password\n")
+        .assert()
+        .success();
+    pw(dir.path())
+        .args(["users", "remove", "ivy"])
+        .assert()
+        .success();
+    assert_eq!(get(&format!("{base}/api/v1/me"), &again).0, 401);
+    pw(dir.path())
+        .args(["users", "remove", "ivy"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("user ivy"));
+    let audit = pw(dir.path())
+        .args(["audit", "log", "--format", "json"])
+        .assert()
+        .success();
+    let audit = String::from_utf8(audit.get_output().stdout.clone()).expect("utf-8");
+    for action in [
+        "user.added",
+        "token.created",
+        "token.revoked",
+        "user.password_changed",
+        "user.removed",
+    ] {
+        assert!(audit.contains(action), "{action} is audited");
+    }
+    assert!(
+        !audit.contains(&again) && !audit.contains("argon2"),
+        "no secret in the audit log"
+    );
+
     let (status, logs) = server.stop();
     assert!(
         status.success(),
