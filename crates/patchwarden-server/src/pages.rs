@@ -36,6 +36,9 @@ pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
     )?;
     env.add_template("records.html", include_str!("../templates/records.html"))?;
     env.add_template("record.html", include_str!("../templates/record.html"))?;
+    env.add_template("findings.html", include_str!("../templates/findings.html"))?;
+    env.add_template("assets.html", include_str!("../templates/assets.html"))?;
+    env.add_template("audit.html", include_str!("../templates/audit.html"))?;
     Ok(env)
 }
 
@@ -47,6 +50,9 @@ pub fn routes() -> axum::Router<Arc<ServerState>> {
         .route("/records", get(records))
         .route("/records/{id}", get(record))
         .route("/records/{id}/{step}", post(step))
+        .route("/findings", get(findings))
+        .route("/assets", get(assets))
+        .route("/audit", get(audit))
         .route("/static/app.css", get(css))
 }
 
@@ -456,4 +462,125 @@ async fn step(
             record_page(&state, &browser, id, status, Some(refused(e))).await
         }
     }
+}
+
+fn minute(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct AssetFilter {
+    asset: Option<String>,
+}
+
+async fn findings(
+    State(state): State<Arc<ServerState>>,
+    browser: Browser,
+    filter: Result<Query<AssetFilter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let asset = filter
+        .map(|Query(f)| f)
+        .unwrap_or_default()
+        .asset
+        .filter(|a| !a.trim().is_empty());
+    let found = match state.store.findings(asset.as_deref(), true).await {
+        Ok(f) => f,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let rows: Vec<Value> = found
+        .iter()
+        .map(|f| {
+            let o = &f.observation;
+            json!({
+                "asset": f.asset, "vulnerability": o.vulnerability, "package": o.package, "version": o.version,
+                "severity": o.severity.map_or("unknown", |s| s.as_str()),
+                "detected": minute(f.detected_at),
+                "due": f.due_at.map(minute).unwrap_or_else(|| "-".into()),
+            })
+        })
+        .collect();
+    render(
+        &state,
+        StatusCode::OK,
+        "findings.html",
+        context! { findings => rows, asset => asset.unwrap_or_default(), ..browser.context() },
+    )
+}
+
+async fn assets(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
+    let app = state.app_as(Some(&browser.person.name));
+    let (stored, records) = match (
+        state.store.assets().await,
+        app.records(&RecordFilter::default()).await,
+    ) {
+        (Ok(a), Ok(r)) => (a, r),
+        (Err(e), _) => return ApiError::from(e).into_response(),
+        (_, Err(e)) => return ApiError::from(e).into_response(),
+    };
+    let rows: Vec<Value> = stored
+        .iter()
+        .filter(|a| a.active)
+        .map(|a| {
+            let of = records.iter().filter(|r| r.asset == a.asset.name);
+            let open = of.clone().filter(|r| r.state.is_open()).count();
+            let last = of
+                .filter_map(patchwarden_app::reports::ended_at)
+                .max()
+                .map(minute)
+                .unwrap_or_else(|| "never".into());
+            json!({
+                "name": a.asset.name, "layer": a.asset.layer,
+                "owner": a.asset.owner.clone().unwrap_or_else(|| "-".into()),
+                "environment": a.asset.environment.clone().unwrap_or_else(|| "-".into()),
+                "open": open, "last_patched": last,
+            })
+        })
+        .collect();
+    render(
+        &state,
+        StatusCode::OK,
+        "assets.html",
+        context! { assets => rows, ..browser.context() },
+    )
+}
+
+/// How many of the latest events the audit page lists.
+const LATEST_EVENTS: i64 = 50;
+
+async fn audit(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
+    let verified = match state.store.verify_audit(None).await {
+        Ok(v) => v,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let head = match state.store.audit_head().await {
+        Ok(h) => h,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let latest = match state
+        .store
+        .audit_events((head.seq - LATEST_EVENTS).max(0), LATEST_EVENTS)
+        .await
+    {
+        Ok(events) => events
+            .iter()
+            .rev()
+            .map(|e| json!({"seq": e.seq, "at": minute(e.at), "actor": e.actor, "action": e.action, "subject": e.subject}))
+            .collect::<Vec<_>>(),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let (intact, problem) = match &verified.result {
+        Ok(_) => (true, String::new()),
+        Err(b) => (false, b.to_string()),
+    };
+    render(
+        &state,
+        StatusCode::OK,
+        "audit.html",
+        context! {
+            intact, problem, latest,
+            events => verified.events,
+            head => format!("{}:{}", head.seq, head.hash),
+            ..browser.context()
+        },
+    )
 }
