@@ -586,6 +586,14 @@ fn pages(c: &Client) {
     assert!(dashboard.text.contains("Overdue and due within 48 hours"));
     assert!(dashboard.text.contains("&lt;script&gt;alert(1)&lt;"));
     assert!(!dashboard.text.contains("<script>alert"));
+    assert!(dashboard.text.contains("Mean time to remediate"));
+    // The chart: one bar per day, today's counting the open records (this one and the ones before).
+    assert_eq!(dashboard.text.matches("<rect ").count(), 30);
+    assert!(
+        dashboard.text.contains("2026-03-02: "),
+        "{}",
+        dashboard.text
+    );
     let list = c.send(
         "GET",
         "/records?severity=critical&overdue=",
