@@ -50,6 +50,30 @@ fn changes(before: &PatchRecord, after: &PatchRecord) -> serde_json::Value {
     serde_json::Value::Object(out)
 }
 
+/// Reads one test report (a file given on the command line or uploaded) into evidence and the file kept
+/// with the record.
+pub fn junit_evidence(name: String, bytes: Vec<u8>) -> Result<(TestEvidence, EvidenceFile)> {
+    let report =
+        patchwarden_junit::parse(&bytes).map_err(|e| AppError::Input(format!("{name}: {e}")))?;
+    let sha256 = crate::sha256_hex(&bytes);
+    Ok((
+        TestEvidence {
+            file: name.clone(),
+            sha256: sha256.clone(),
+            flavour: report.flavour.to_string(),
+            tests: report.tests,
+            passed: report.passed,
+            failed: report.failed,
+            skipped: report.skipped,
+        },
+        EvidenceFile {
+            name,
+            sha256,
+            content: bytes,
+        },
+    ))
+}
+
 impl App {
     /// The configured person acting, required for every change.
     fn acting(&self) -> Result<&Person> {
@@ -207,24 +231,9 @@ impl App {
         for f in files {
             let bytes = std::fs::read(&f.path)
                 .map_err(|e| AppError::Input(format!("cannot read {}: {e}", f.path.display())))?;
-            let report = patchwarden_junit::parse(&bytes)
-                .map_err(|e| AppError::Input(format!("{}: {e}", f.path.display())))?;
-            let sha256 = crate::sha256_hex(&bytes);
-            let name = f.path.display().to_string();
-            evidence.push(TestEvidence {
-                file: name.clone(),
-                sha256: sha256.clone(),
-                flavour: report.flavour.to_string(),
-                tests: report.tests,
-                passed: report.passed,
-                failed: report.failed,
-                skipped: report.skipped,
-            });
-            kept.push(EvidenceFile {
-                name,
-                sha256,
-                content: bytes,
-            });
+            let (e, k) = junit_evidence(f.path.display().to_string(), bytes)?;
+            evidence.push(e);
+            kept.push(k);
         }
         Ok((evidence, kept))
     }

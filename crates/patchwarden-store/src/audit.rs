@@ -104,6 +104,20 @@ impl Store {
         })
     }
 
+    /// The events about one subject (`record:7`), oldest first.
+    pub async fn audit_events_for(&self, subject: &str) -> Result<Vec<AuditEvent>> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_events \
+                 WHERE subject = $1 ORDER BY seq",
+            )
+            .bind(subject)
+            .fetch_all(pool)
+            .await?;
+            rows.iter().map(event_from_row).collect()
+        })
+    }
+
     /// The recorded end of the chain (seq 0 and the genesis hash for an empty log).
     pub async fn audit_head(&self) -> Result<ChainHead> {
         on_backend!(self, pool => {

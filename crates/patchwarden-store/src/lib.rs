@@ -11,6 +11,7 @@ mod eol;
 mod estate;
 mod findings;
 mod records;
+mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -30,6 +31,7 @@ pub use eol::EolProductRow;
 pub use estate::{AssetPatch, StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
 pub use records::{EvidenceFile, RecordFilter};
+pub use users::{StoredSession, StoredToken, StoredUser};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

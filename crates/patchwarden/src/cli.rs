@@ -212,6 +212,25 @@ branch it was building unless --keep-failed. Exit codes: 0 done, 1 the tests fai
         format: Format,
     },
 
+    /// Run the server: the REST API under /api/v1, health checks, logins and API tokens
+    #[command(after_help = "\
+Examples:
+  patchwarden serve                                   http://127.0.0.1:8080, loopback only
+  patchwarden serve --listen 0.0.0.0:8080 --public-origin https://patch.example.invalid
+  patchwarden serve --log-format json                 one JSON object per log line
+
+Add a user first (`patchwarden users add`), then log in with POST /api/v1/session or create an API
+token (`patchwarden tokens create`). See docs/server.md.")]
+    Serve(ServeArgs),
+
+    /// Users who can log in to the server: configured people with a password
+    #[command(subcommand)]
+    Users(UsersCommand),
+
+    /// API tokens for the server (shown once, stored hashed, revocable, with an expiry)
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+
     /// Print a shell completion script
     #[command(after_help = "\
 Examples:
@@ -762,4 +781,108 @@ pub enum PatchLogFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VexFormat {
     CyclonedxJson,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (loopback unless told otherwise)
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:8080",
+        env = "PATCHWARDEN_LISTEN"
+    )]
+    pub listen: std::net::SocketAddr,
+    /// Log lines as text or as JSON objects
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// The largest request body accepted, uploads included (e.g. 16MiB, 512KiB)
+    #[arg(long, value_name = "SIZE", default_value = "16MiB")]
+    pub max_body: String,
+    /// How long one request may take before it is answered 408, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+    /// The URL users reach the server at; an https:// origin marks the session cookie Secure
+    #[arg(long, value_name = "URL", env = "PATCHWARDEN_PUBLIC_ORIGIN")]
+    pub public_origin: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Let a configured person log in (the role must be one [[people]] gives them)
+    #[command(after_help = "\
+Examples:
+  printf '%s\\n' \"$PASSWORD\" | patchwarden users add cto --email cto@example.invalid --role incident_commander --password-stdin
+  PATCHWARDEN_PASSWORD=… patchwarden users add auditor --role viewer")]
+    Add {
+        /// A name from [[people]] in the config
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// incident_commander, engineering_lead, release_owner or viewer
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input (else PATCHWARDEN_PASSWORD)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users
+    #[command(
+        after_help = "Examples:\n  patchwarden users list\n  patchwarden users list --format json"
+    )]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Set a new password (ends the user's sessions)
+    #[command(after_help = "Examples:\n  patchwarden users passwd cto --password-stdin")]
+    Passwd {
+        name: String,
+        /// Read the password from the first line of standard input (else PATCHWARDEN_PASSWORD)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove a user with their tokens and sessions (their records and audit events stay)
+    #[command(after_help = "Examples:\n  patchwarden users remove contractor")]
+    Remove { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create an API token for a user; it is printed once and only its hash is kept
+    #[command(after_help = "\
+Examples:
+  patchwarden tokens create --user ci-bot --label 'CI scans' --expires-in 90d
+  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/api/v1/records")]
+    Create {
+        #[arg(long)]
+        user: String,
+        /// What the token is for
+        #[arg(long, default_value = "api")]
+        label: String,
+        /// How long the token is valid (e.g. 12h, 30d; at most 400d)
+        #[arg(long, value_name = "DURATION", default_value = "90d")]
+        expires_in: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List tokens (never the tokens themselves)
+    #[command(
+        after_help = "Examples:\n  patchwarden tokens list\n  patchwarden tokens list --user ci-bot --format json"
+    )]
+    List {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Revoke a token by its id: requests with it are refused from then on
+    #[command(after_help = "Examples:\n  patchwarden tokens revoke 3")]
+    Revoke { id: i64 },
 }

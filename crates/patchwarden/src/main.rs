@@ -36,7 +36,11 @@ fn main() -> ExitCode {
         }
     };
     output::init_color(cli.global.color);
-    init_logging(cli.global.verbose);
+    let serving = match &cli.command {
+        cli::Command::Serve(args) => Some(args.log_format),
+        _ => None,
+    };
+    init_logging(cli.global.verbose, serving);
     match commands::run(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
@@ -62,18 +66,27 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8) {
+/// Logs to stderr: warnings by default, requests too when serving (`serving` is the log format then).
+fn init_logging(verbose: u8, serving: Option<cli::LogFormat>) {
     let default = match verbose {
+        0 if serving.is_some() => "info",
         0 => "warn",
         1 => "patchwarden=debug,info",
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = if serving == Some(cli::LogFormat::Json) {
+        builder.json().try_init()
+    } else {
+        builder
+            .with_ansi(
+                anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never,
+            )
+            .try_init()
+    };
 }
 
 /// A closed pipe (`patchwarden audit log | head`) is not an error.

@@ -10,6 +10,7 @@ mod init;
 mod patch;
 mod report;
 mod scan;
+mod serve;
 mod whoami;
 
 use clap::CommandFactory;
@@ -46,6 +47,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Db(cmd) => block_on(db::run(global, cmd)),
         Command::Audit(cmd) => block_on(audit::run(global, cmd)),
         Command::Whoami { format } => whoami::run(global, format),
+        Command::Serve(args) => block_on(serve::run(global, args)),
+        Command::Users(cmd) => block_on(serve::users(global, cmd)),
+        Command::Tokens(cmd) => block_on(serve::tokens(global, cmd)),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -1,0 +1,859 @@
+//! The API against a real server on an ephemeral loopback port: logins, tokens, CSRF, throttling, the
+//! emergency hotfix with its role rules, a viewer's refused write, version conflicts, reports and
+//! uploads — on SQLite always and on PostgreSQL when `PATCHWARDEN_TEST_POSTGRES_URL` is set, where two
+//! servers share one database.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use patchwarden_app::{App, Settings};
+use patchwarden_core::Role;
+use patchwarden_server::{LoginThrottle, ServerOptions, ServerState, accounts};
+use patchwarden_store::Store;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+const TEAM: &str = r#"
+[[people]]
+name = "ivy"
+roles = ["incident_commander"]
+
+[[people]]
+name = "leo"
+roles = ["engineering_lead"]
+
+[[people]]
+name = "rosa"
+roles = ["release_owner"]
+
+[[people]]
+name = "vic"
+roles = ["viewer"]
+
+[[assets]]
+name = "web"
+layer = "app-dependencies"
+"#;
+
+const PYTEST_OK: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="2" time="1.2">
+<testcase classname="tests.test_api" name="test_login" time="0.1"/>
+<testcase classname="tests.test_api" name="test_upload" time="0.2"/>
+</testsuite></testsuites>"#;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+        .single()
+        .expect("time")
+}
+
+fn settings(dir: &Path) -> Settings {
+    Settings {
+        config: patchwarden_config::parse(TEAM, "patchwarden.toml").expect("config"),
+        config_source: None,
+        data_dir: dir.join(".patchwarden"),
+        database_url: None,
+        now: now(),
+        actor: None,
+    }
+}
+
+/// Adds a user with a password and an API token for each person; returns the tokens by name.
+async fn users_and_tokens(app: &App) -> Vec<(String, String)> {
+    let mut tokens = Vec::new();
+    for (name, role) in [
+        ("ivy", Role::IncidentCommander),
+        ("leo", Role::EngineeringLead),
+        ("rosa", Role::ReleaseOwner),
+        ("vic", Role::Viewer),
+    ] {
+        accounts::add_user(app, name, None, role, PASSWORD)
+            .await
+            .expect("add user");
+        let t = accounts::create_token(app, name, "tests", TimeDelta::days(30))
+            .await
+            .expect("token");
+        tokens.push((name.to_owned(), t.token));
+    }
+    tokens
+}
+
+/// A server on 127.0.0.1:0 over `store`, running on `rt` until the runtime is dropped.
+fn start(rt: &tokio::runtime::Runtime, settings: Settings, store: Store) -> String {
+    let state = Arc::new(ServerState {
+        settings,
+        store,
+        options: ServerOptions {
+            fixed_now: Some(now()),
+            body_limit: 64 * 1024,
+            ..ServerOptions::default()
+        },
+        throttle: LoginThrottle::default(),
+        templates: patchwarden_server::pages::templates().expect("templates"),
+    });
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    rt.spawn(patchwarden_server::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    format!("http://{addr}")
+}
+
+struct Client {
+    base: String,
+    agent: ureq::Agent,
+    tokens: Vec<(String, String)>,
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    text: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("{e}: {}", self.text))
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Client {
+    fn new(base: String, tokens: Vec<(String, String)>) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into();
+        Self {
+            base,
+            agent,
+            tokens,
+        }
+    }
+
+    fn token(&self, who: &str) -> String {
+        self.tokens
+            .iter()
+            .find(|(n, _)| n == who)
+            .map(|(_, t)| t.clone())
+            .expect("token")
+    }
+
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let url = format!("{}{path}", self.base);
+        let mut req = ureq::http::Request::builder().method(method).uri(&url);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let result = match body {
+            Some(b) => self.agent.run(req.body(b.to_vec()).expect("request")),
+            None => self.agent.run(req.body(()).expect("request")),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        Reply {
+            status: response.status().as_u16(),
+            headers,
+            text: response.body_mut().read_to_string().expect("body"),
+        }
+    }
+
+    fn get(&self, who: &str, path: &str) -> Reply {
+        let auth = format!("Bearer {}", self.token(who));
+        self.send("GET", path, &[("authorization", &auth)], None)
+    }
+
+    fn post(&self, who: &str, path: &str, body: Value) -> Reply {
+        let auth = format!("Bearer {}", self.token(who));
+        let bytes = body.to_string();
+        self.send(
+            "POST",
+            path,
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            Some(bytes.as_bytes()),
+        )
+    }
+}
+
+fn ok(reply: Reply) -> Value {
+    assert!(
+        (200..300).contains(&reply.status),
+        "{}: {}",
+        reply.status,
+        reply.text
+    );
+    reply.json()
+}
+
+fn problem(reply: &Reply, status: u16) -> Value {
+    assert_eq!(reply.status, status, "{}", reply.text);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/problem+json")
+    );
+    let p = reply.json();
+    assert_eq!(p["status"], status);
+    p
+}
+
+/// The story every backend must tell the same way.
+fn story(c: &Client) {
+    // Health and the headers every response carries.
+    let health = c.send("GET", "/healthz", &[], None);
+    assert_eq!(health.status, 200);
+    let csp = health.header("content-security-policy").expect("csp");
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+    assert_eq!(health.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(health.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(ok(c.send("GET", "/readyz", &[], None))["status"], "ready");
+
+    // No credentials, a made-up token: refused, saying how to authenticate.
+    let p = problem(&c.send("GET", "/api/v1/records", &[], None), 401);
+    assert!(p["detail"].as_str().expect("detail").contains("Bearer"));
+    problem(
+        &c.send(
+            "GET",
+            "/api/v1/records",
+            &[("authorization", "Bearer pw_0000")],
+            None,
+        ),
+        401,
+    );
+
+    // An emergency: critical by CVSS, so assessed onto the emergency path.
+    let created = c.post(
+        "leo",
+        "/api/v1/records",
+        json!({"title": "RCE in the upload handler", "asset": "web",
+               "cvss": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let record = created.json()["record"].clone();
+    let id = record["id"].as_i64().expect("id");
+    assert_eq!(record["severity"], "critical");
+    assert_eq!(record["due_at"], "2026-03-04T09:00:00Z");
+
+    // A viewer reads but never writes.
+    let listed = ok(c.get("vic", "/api/v1/records?severity=critical"));
+    assert_eq!(listed["schema"], "patchwarden.records/v1");
+    assert_eq!(listed["total"], 1);
+    let p = problem(
+        &c.post(
+            "vic",
+            &format!("/api/v1/records/{id}/comment"),
+            json!({"text": "looks bad"}),
+        ),
+        403,
+    );
+    assert!(
+        p["detail"].as_str().expect("detail").contains("viewer"),
+        "{p}"
+    );
+
+    let sla = ok(c.get("vic", "/api/v1/sla?due_within_hours=48"));
+    assert_eq!(sla["records"][0]["id"], id);
+    assert_eq!(sla["records"][0]["hours_left"], 48);
+    assert_eq!(
+        ok(c.get("vic", "/api/v1/sla?overdue=true"))["records"],
+        json!([])
+    );
+
+    let step = |who: &str, name: &str, body: Value| {
+        c.post(who, &format!("/api/v1/records/{id}/{name}"), body)
+    };
+    let assessed = ok(step(
+        "ivy",
+        "assess",
+        json!({"data_at_risk": "all customer data"}),
+    ));
+    assert_eq!(assessed["record"]["assessment"]["path"], "emergency");
+    ok(step(
+        "ivy",
+        "plan",
+        json!({"release_owner": "rosa", "targets": ["app@1.2.4"], "rollback": "redeploy 1.2.3", "tests": ["pytest"]}),
+    ));
+    let tested = ok(step(
+        "leo",
+        "test",
+        json!({"junit": [{"name": "pytest.xml", "content": PYTEST_OK}]}),
+    ));
+    assert_eq!(tested["record"]["state"], "tested", "{tested}");
+
+    // Only the Incident Commander approves a hotfix: the Release Owner is refused, naming the role.
+    let p = problem(&step("rosa", "approve", json!({})), 422);
+    assert!(
+        p["problems"]
+            .to_string()
+            .contains("needs incident_commander"),
+        "{p}"
+    );
+    assert!(p["allowed_next"].as_array().is_some_and(|a| !a.is_empty()));
+    // Deploying before the approval is refused with what is missing.
+    let p = problem(
+        &step("rosa", "deploy", json!({"reference": "deploy-991"})),
+        422,
+    );
+    assert!(
+        p["detail"].as_str().expect("detail").contains("approval"),
+        "{p}"
+    );
+    let approved = ok(step("ivy", "approve", json!({})));
+    let version = approved["record"]["version"].as_i64().expect("version");
+
+    // A step made against an old version is a conflict, not a silent overwrite.
+    let p = problem(
+        &step(
+            "rosa",
+            "deploy",
+            json!({"reference": "deploy-991", "version": version - 1}),
+        ),
+        409,
+    );
+    assert_eq!(p["current_version"], version);
+    let deployed = ok(step(
+        "rosa",
+        "deploy",
+        json!({"reference": "deploy-991", "version": version}),
+    ));
+    assert_eq!(deployed["record"]["state"], "deployed");
+
+    // Bad input names the field.
+    let p = problem(&c.get("vic", "/api/v1/records?page_size=0"), 400);
+    assert_eq!(p["field"], "page_size");
+    let p = problem(&step("leo", "dismiss", json!({})), 400);
+    assert_eq!(p["field"], "kind");
+    problem(&step("leo", "frobnicate", json!({})), 404);
+    let p = problem(&step("leo", "comment", json!({"txt": "typo"})), 400);
+    assert!(p["detail"].as_str().expect("detail").contains("txt"), "{p}");
+
+    // The record page data, the SLA list, the reports and the audit chain.
+    let shown = ok(c.get("vic", &format!("/api/v1/records/{id}")));
+    assert_eq!(shown["evidence"][0]["file"], "pytest.xml");
+    assert!(
+        shown["allowed_next"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|s| s == "verify"))
+    );
+    // Deployed: the SLA is met, so it is no longer on the SLA list.
+    let sla = ok(c.get("vic", "/api/v1/sla"));
+    assert!(
+        sla["records"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|r| r["id"] != id)),
+        "{sla}"
+    );
+    let csv = c.get("vic", "/api/v1/reports/patch-log?format=csv");
+    assert_eq!(csv.status, 200);
+    assert!(
+        csv.header("content-disposition")
+            .is_some_and(|d| d.contains("patch-log.csv"))
+    );
+    let md = c.get("vic", "/api/v1/reports/patch-log?format=markdown");
+    assert!(md.text.contains("RCE in the upload handler"), "{}", md.text);
+    let metrics = ok(c.get("vic", "/api/v1/reports/metrics"));
+    assert_eq!(metrics["schema"], "patchwarden.metrics/v1");
+    let audit = ok(c.get("vic", "/api/v1/audit/verify"));
+    assert_eq!(audit["intact"], true, "{audit}");
+    let assets = ok(c.get("vic", "/api/v1/assets"));
+    assert_eq!(assets["assets"][0]["name"], "web");
+
+    // Uploading a lockfile for an asset returns the CLI's scan document.
+    let auth = format!("Bearer {}", c.token("rosa"));
+    let lock = b"version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.200\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    let scan = ok(c.send(
+        "POST",
+        "/api/v1/assets/web/scans?filename=Cargo.lock",
+        &[("authorization", &auth)],
+        Some(lock),
+    ));
+    assert_eq!(scan["schema"], "patchwarden.scan/v1");
+    assert_eq!(scan["asset"], "web");
+    assert_eq!(scan["packages"], 1);
+    let p = problem(
+        &c.send(
+            "POST",
+            "/api/v1/assets/web/scans?filename=../../etc/passwd",
+            &[("authorization", &auth)],
+            Some(lock),
+        ),
+        400,
+    );
+    assert_eq!(p["field"], "filename");
+    // Bodies over the limit are refused before they are read whole (the server then drops the
+    // connection, so this goes over one of its own).
+    let big = vec![b'a'; 128 * 1024];
+    let fresh = Client::new(c.base.clone(), c.tokens.clone());
+    let too_big = fresh.send(
+        "POST",
+        "/api/v1/assets/web/scans?filename=Cargo.lock",
+        &[("authorization", &auth)],
+        Some(&big),
+    );
+    assert_eq!(too_big.status, 413);
+    let findings = ok(c.get("vic", "/api/v1/findings?asset=web"));
+    assert_eq!(findings["schema"], "patchwarden.findings/v1");
+}
+
+/// Browser sessions: the cookie's attributes, CSRF on writes, logout, throttling.
+fn sessions(c: &Client) {
+    let login = |name: &str, password: &str| {
+        let body = json!({"name": name, "password": password}).to_string();
+        c.send(
+            "POST",
+            "/api/v1/session",
+            &[("content-type", "application/json")],
+            Some(body.as_bytes()),
+        )
+    };
+    let reply = login("leo", PASSWORD);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let cookie = reply.header("set-cookie").expect("cookie").to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http on loopback: {cookie}"
+    );
+    let csrf = reply.json()["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    let session = cookie.split(';').next().expect("pair").to_owned();
+
+    let me = ok(c.send("GET", "/api/v1/me", &[("cookie", &session)], None));
+    assert_eq!(me["name"], "leo");
+    let new = json!({"title": "OpenSSL advisory", "asset": "web", "severity": "high"}).to_string();
+    // A cookie alone cannot write: a cross-site form would carry it too.
+    let p = problem(
+        &c.send(
+            "POST",
+            "/api/v1/records",
+            &[("cookie", &session), ("content-type", "application/json")],
+            Some(new.as_bytes()),
+        ),
+        403,
+    );
+    assert!(
+        p["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("x-csrf-token")
+    );
+    let created = c.send(
+        "POST",
+        "/api/v1/records",
+        &[
+            ("cookie", &session),
+            ("content-type", "application/json"),
+            ("x-csrf-token", &csrf),
+        ],
+        Some(new.as_bytes()),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let out = c.send(
+        "DELETE",
+        "/api/v1/session",
+        &[("cookie", &session), ("x-csrf-token", &csrf)],
+        None,
+    );
+    assert_eq!(out.status, 204);
+    problem(
+        &c.send("GET", "/api/v1/me", &[("cookie", &session)], None),
+        401,
+    );
+
+    // Five wrong passwords lock the name for a while, even for the right one.
+    for _ in 0..5 {
+        problem(&login("ivy", "wrong password!!"), 401);
+    }
+    let p = problem(&login("ivy", PASSWORD), 429);
+    assert!(p["detail"].as_str().expect("detail").contains("try again"));
+    problem(&login("nobody", PASSWORD), 401);
+}
+
+/// `application/x-www-form-urlencoded`, every byte but letters and digits escaped.
+fn form(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The pages: login, dashboard, records, a record's forms with CSRF, escaping, role refusals.
+fn pages(c: &Client) {
+    const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+    let anonymous = c.send("GET", "/", &[], None);
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(anonymous.header("location"), Some("/login"));
+    let login_page = c.send("GET", "/login", &[], None);
+    assert_eq!(login_page.status, 200);
+    assert!(login_page.text.contains("<label for=\"password\">"));
+    assert!(!login_page.text.contains("<script"));
+
+    let login = |name: &str, password: &str| {
+        c.send(
+            "POST",
+            "/login",
+            &[FORM],
+            Some(form(&[("name", name), ("password", password)]).as_bytes()),
+        )
+    };
+    let wrong = login("<b>leo</b>", "nope");
+    assert_eq!(wrong.status, 401);
+    assert!(
+        wrong.text.contains("&lt;b&gt;leo&lt;"),
+        "escaped: {}",
+        wrong.text
+    );
+    let session = |name: &str| {
+        let ok = login(name, PASSWORD);
+        assert_eq!(ok.status, 303, "{}", ok.text);
+        ok.header("set-cookie")
+            .expect("cookie")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned()
+    };
+    let (rosa, ivy, vic) = (session("rosa"), session("ivy"), session("vic"));
+
+    // An emergency record whose title would be markup if it were not escaped.
+    let created = ok(c.post(
+        "leo",
+        "/api/v1/records",
+        json!({"title": "<script>alert(1)</script> in uploads", "asset": "web",
+               "cvss": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}),
+    ));
+    let id = created["record"]["id"].as_i64().expect("id");
+    for (who, name, body) in [
+        ("ivy", "assess", json!({"data_at_risk": "customer files"})),
+        (
+            "ivy",
+            "plan",
+            json!({"release_owner": "rosa", "targets": ["app@2"], "rollback": "redeploy", "tests": ["pytest"]}),
+        ),
+        (
+            "leo",
+            "test",
+            json!({"junit": [{"name": "pytest.xml", "content": PYTEST_OK}]}),
+        ),
+    ] {
+        ok(c.post(who, &format!("/api/v1/records/{id}/{name}"), body));
+    }
+
+    let dashboard = c.send("GET", "/", &[("cookie", &vic)], None);
+    assert_eq!(dashboard.status, 200);
+    assert!(dashboard.text.contains("Overdue and due within 48 hours"));
+    assert!(dashboard.text.contains("&lt;script&gt;alert(1)&lt;"));
+    assert!(!dashboard.text.contains("<script>alert"));
+    assert!(dashboard.text.contains("Mean time to remediate"));
+    // The chart: one bar per day, today's counting the open records (this one and the ones before).
+    assert_eq!(dashboard.text.matches("<rect ").count(), 30);
+    assert!(
+        dashboard.text.contains("2026-03-02: "),
+        "{}",
+        dashboard.text
+    );
+    let list = c.send(
+        "GET",
+        "/records?severity=critical&overdue=",
+        &[("cookie", &vic)],
+        None,
+    );
+    assert!(
+        list.text.contains(&format!("/records/{id}")),
+        "{}",
+        list.text
+    );
+
+    let page = |cookie: &str| {
+        c.send(
+            "GET",
+            &format!("/records/{id}"),
+            &[("cookie", cookie)],
+            None,
+        )
+    };
+    assert!(
+        page(&vic)
+            .text
+            .contains("your role does not change records")
+    );
+    let rosa_page = page(&rosa).text;
+    let csrf = |html: &str| {
+        let marker = "name=\"csrf_token\" value=\"";
+        let at = html.find(marker).expect("csrf field") + marker.len();
+        html[at..at + 64].to_owned()
+    };
+    let rosa_csrf = csrf(&rosa_page);
+    assert!(rosa_page.contains(&format!("action=\"/records/{id}/approve\"")));
+    let version = page(&rosa).text.contains("<dt>Version</dt>");
+    assert!(version);
+
+    // A form without the session's token is refused before anything runs.
+    let forged = c.send(
+        "POST",
+        &format!("/records/{id}/comment"),
+        &[("cookie", &rosa), FORM],
+        Some(form(&[("text", "forged")]).as_bytes()),
+    );
+    assert_eq!(forged.status, 403);
+    // The Release Owner may not approve the hotfix: the page says why.
+    let refused = c.send(
+        "POST",
+        &format!("/records/{id}/approve"),
+        &[("cookie", &rosa), FORM],
+        Some(form(&[("csrf_token", &rosa_csrf)]).as_bytes()),
+    );
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.text.contains("needs incident_commander"),
+        "{}",
+        refused.text
+    );
+    // The Incident Commander may.
+    let ivy_csrf = csrf(&page(&ivy).text);
+    let approved = c.send(
+        "POST",
+        &format!("/records/{id}/approve"),
+        &[("cookie", &ivy), FORM],
+        Some(form(&[("csrf_token", &ivy_csrf)]).as_bytes()),
+    );
+    assert_eq!(approved.status, 303, "{}", approved.text);
+    let commented = c.send(
+        "POST",
+        &format!("/records/{id}/comment"),
+        &[("cookie", &ivy), FORM],
+        Some(form(&[("csrf_token", &ivy_csrf), ("text", "approved <now>")]).as_bytes()),
+    );
+    assert_eq!(commented.status, 303, "{}", commented.text);
+    let after = page(&ivy).text;
+    assert!(
+        after.contains("ivy: record.approve") && after.contains("ivy: record.comment"),
+        "{after}"
+    );
+    assert!(after.contains("pytest.xml"));
+
+    let out = c.send(
+        "POST",
+        "/logout",
+        &[("cookie", &ivy), FORM],
+        Some(form(&[("csrf_token", &ivy_csrf)]).as_bytes()),
+    );
+    assert_eq!(out.status, 303);
+    assert_eq!(page(&ivy).status, 303);
+    let audit = c.send("GET", "/audit", &[("cookie", &vic)], None);
+    assert!(audit.text.contains("verifies"), "{}", audit.text);
+    assert!(audit.text.contains("record.approve"));
+    let assets = c.send("GET", "/assets", &[("cookie", &vic)], None);
+    assert!(
+        assets.text.contains("<td>app-dependencies</td>"),
+        "{}",
+        assets.text
+    );
+    let findings = c.send("GET", "/findings?asset=web", &[("cookie", &vic)], None);
+    assert_eq!(findings.status, 200);
+    assert!(findings.text.contains("<h1>Findings</h1>"));
+    let css = c.send("GET", "/static/app.css", &[], None);
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+}
+
+#[test]
+fn the_api_on_sqlite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (app, _) = rt.block_on(App::open(settings(dir.path()))).expect("open");
+    let tokens = rt.block_on(users_and_tokens(&app));
+    let base = start(&rt, app.settings.clone(), app.store.clone());
+    let client = Client::new(base, tokens);
+    story(&client);
+    // Before `sessions`, which throttles ivy's logins.
+    pages(&client);
+    sessions(&client);
+}
+
+#[test]
+fn two_servers_on_one_postgres_database_stay_consistent() {
+    let Ok(url) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
+        eprintln!("PATCHWARDEN_TEST_POSTGRES_URL is not set: the PostgreSQL API test did not run");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let schema = format!("pw_api_{:016x}", rand_id());
+    let mut admin = rt
+        .block_on(sqlx::PgConnection::connect(&url))
+        .expect("connect");
+    rt.block_on(sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut admin))
+        .expect("create schema");
+    let open = || {
+        rt.block_on(Store::open_postgres(&url, Some(&schema)))
+            .expect("open postgres")
+    };
+    let settings = settings(dir.path());
+    let (one, two) = (open(), open());
+    rt.block_on(one.sync_people(&settings.config.people, "system", now()))
+        .expect("people");
+    rt.block_on(one.sync_assets(&settings.config.assets, "system", now()))
+        .expect("assets");
+    let app = App {
+        settings: settings.clone(),
+        store: one.clone(),
+    };
+    let tokens = rt.block_on(users_and_tokens(&app));
+    let a = Client::new(start(&rt, settings.clone(), one), tokens.clone());
+    let b = Client::new(start(&rt, settings, two), tokens);
+    story(&a);
+
+    // A record changed through one server is seen, and version-checked, through the other.
+    let created = ok(a.post(
+        "leo",
+        "/api/v1/records",
+        json!({"title": "Kernel update", "asset": "web", "severity": "medium"}),
+    ));
+    let id = created["record"]["id"].as_i64().expect("id");
+    let v0 = created["record"]["version"].as_i64().expect("version");
+    let seen = ok(b.get("vic", &format!("/api/v1/records/{id}")));
+    assert_eq!(seen["record"]["title"], "Kernel update");
+    let commented = ok(a.post(
+        "leo",
+        &format!("/api/v1/records/{id}/comment"),
+        json!({"text": "scheduled", "version": v0}),
+    ));
+    let v1 = commented["record"]["version"].as_i64().expect("version");
+    assert!(v1 > v0);
+    let seen = ok(b.get("vic", &format!("/api/v1/records/{id}")));
+    assert_eq!(seen["record"]["version"], v1);
+    let p = problem(
+        &b.post(
+            "leo",
+            &format!("/api/v1/records/{id}/comment"),
+            json!({"text": "stale", "version": v0}),
+        ),
+        409,
+    );
+    assert_eq!(p["current_version"], v1);
+    ok(b.post(
+        "leo",
+        &format!("/api/v1/records/{id}/comment"),
+        json!({"text": "fresh", "version": v1}),
+    ));
+    assert_eq!(ok(a.get("vic", "/api/v1/audit/verify"))["intact"], true);
+    sessions(&b);
+
+    drop(rt);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let mut admin = rt
+        .block_on(sqlx::PgConnection::connect(&url))
+        .expect("connect");
+    rt.block_on(sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&mut admin))
+        .expect("drop schema");
+}
+
+fn rand_id() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.finish()
+}
+
+/// The OpenAPI document describes the router: every documented operation is routed (it answers 401
+/// without credentials, or 200 for the public ones), and every other method on a documented path is 405.
+#[test]
+fn the_openapi_document_matches_the_router() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (app, _) = rt.block_on(App::open(settings(dir.path()))).expect("open");
+    let base = start(&rt, app.settings.clone(), app.store.clone());
+    let c = Client::new(base, Vec::new());
+
+    let served = c.send("GET", "/api/openapi.json", &[], None);
+    assert_eq!(served.status, 200);
+    let doc = served.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(served.text, patchwarden_server::OPENAPI);
+
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut documented = 0;
+    for (template, operations) in paths {
+        let path = template
+            .replace("{id}", "1")
+            .replace("{step}", "comment")
+            .replace("{asset}", "web");
+        let operations = operations.as_object().expect("operations");
+        for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+            // A fresh connection each: after a refused body the server may close the previous one.
+            let fresh = Client::new(c.base.clone(), Vec::new());
+            let reply = fresh.send(
+                method,
+                &path,
+                &[("content-type", "application/json")],
+                Some(b"{}"),
+            );
+            match operations.get(&method.to_lowercase()) {
+                Some(op) => {
+                    documented += 1;
+                    let public = op["security"].as_array().is_some_and(|s| s.is_empty());
+                    if public {
+                        // Only the login is public; an empty body is refused as input, not as a missing route.
+                        assert_eq!(reply.status, 400, "{method} {template}: {}", reply.text);
+                    } else {
+                        assert_eq!(reply.status, 401, "{method} {template}: {}", reply.text);
+                    }
+                    assert!(
+                        op["responses"]["default"].is_object(),
+                        "{method} {template} documents its problem responses"
+                    );
+                }
+                None => assert_eq!(reply.status, 405, "{method} {template} is not documented"),
+            }
+        }
+    }
+    assert_eq!(documented, 14);
+    assert_eq!(c.send("GET", "/nowhere", &[], None).status, 404);
+}
