@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use patchwarden_core::policy::{EmergencyPolicy, RemediationTargets, SeverityBands};
 use patchwarden_core::{
-    Asset, Cadence, Layer, Person, Policy, PolicyDuration, Role, Schedule, TaskSpec,
+    Asset, Cadence, Layer, Person, Policy, PolicyDuration, Role, Schedule, TaskSpec, Trigger,
 };
 use toml::de::DeTable;
 
@@ -95,11 +95,13 @@ impl Default for Config {
         let task = |name: &str, schedule, timeout, purpose: &str, compliance: &str| TaskSpec {
             name: name.into(),
             schedule,
+            trigger: Trigger::Scheduled,
             command: vec!["python".into(), "manage.py".into(), name.into()],
             shell: false,
             working_dir: None,
             env: Default::default(),
             timeout,
+            min_duration: None,
             purpose: Some(purpose.into()),
             compliance: Some(compliance.into()),
             asset: None,
@@ -632,6 +634,9 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
                 "compliance",
                 "asset",
                 "enabled",
+                "min_duration",
+                "heartbeat",
+                "grace",
             ],
         );
         let Some((name, span)) = r.required_string(&t, "name") else {
@@ -684,11 +689,29 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
             .into_iter()
             .map(|s| s.0)
             .collect();
-        if !t.has("command") || t.is_empty_array("command") {
+        let heartbeat = r.boolean(&t, "heartbeat").unwrap_or(false);
+        let grace = r
+            .parsed::<PolicyDuration>(&t, "grace", "bad-duration")
+            .unwrap_or(PolicyDuration::minutes(10));
+        if !heartbeat && t.has("grace") {
+            r.error(
+                t.span.clone(),
+                "bad-grace",
+                format!("task `{name}`: `grace` applies to heartbeat tasks only (add `heartbeat = true`)"),
+            );
+        }
+        let trigger = if heartbeat {
+            Trigger::Heartbeat { grace }
+        } else {
+            Trigger::Scheduled
+        };
+        if !heartbeat && (!t.has("command") || t.is_empty_array("command")) {
             r.error(
                 t.span.clone(),
                 "missing-key",
-                format!("task `{name}` needs a `command` (program and arguments)"),
+                format!(
+                    "task `{name}` needs a `command` (program and arguments), or `heartbeat = true` when an external cron runs it"
+                ),
             );
         }
         let asset = r.string(&t, "asset").map(|(asset, span)| {
@@ -703,6 +726,7 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
         });
         out.push(TaskSpec {
             schedule: schedule.unwrap_or(Schedule::Every(PolicyDuration::days(1))),
+            trigger,
             command,
             shell: r.boolean(&t, "shell").unwrap_or(false),
             working_dir: r.string(&t, "working_dir").map(|s| s.0),
@@ -710,6 +734,7 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
             timeout: r
                 .parsed(&t, "timeout", "bad-duration")
                 .unwrap_or(PolicyDuration::hours(1)),
+            min_duration: r.parsed(&t, "min_duration", "bad-duration"),
             purpose: r.string(&t, "purpose").map(|s| s.0),
             compliance: r.string(&t, "compliance").map(|s| s.0),
             asset,

@@ -166,3 +166,52 @@ fn ignore_rules_need_a_reason_and_a_real_date() {
     assert!(p[1].contains("is not a date (YYYY-MM-DD)"), "{p:?}");
     assert!(p[2].contains("`ignore[1].id` is required"), "{p:?}");
 }
+
+#[test]
+fn heartbeat_tasks_need_no_command_and_carry_their_grace() {
+    let cfg = parse(
+        r#"
+[[tasks]]
+name = "process_data_governance"
+every = "1d"
+heartbeat = true
+grace = "30m"
+min_duration = "5s"
+"#,
+        "patchwarden.toml",
+    )
+    .unwrap();
+    let task = &cfg.tasks[0];
+    assert_eq!(
+        task.trigger,
+        Trigger::Heartbeat {
+            grace: PolicyDuration::minutes(30)
+        }
+    );
+    assert_eq!(task.min_duration, Some(PolicyDuration::from_secs(5)));
+    assert!(task.command.is_empty());
+}
+
+#[test]
+fn grace_without_heartbeat_and_bad_durations_point_at_the_task() {
+    let p = problems(
+        r#"
+[[tasks]]
+name = "t"
+every = "1h"
+command = ["true"]
+grace = "10m"
+min_duration = "soon"
+"#,
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(
+        p.iter()
+            .any(|l| l.contains("`grace` applies to heartbeat tasks only"))
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("patchwarden.toml:7:") && l.contains("[bad-duration]")),
+        "{p:?}"
+    );
+}

@@ -22,7 +22,7 @@ pub use estate::{Asset, Cadence, Layer};
 pub use people::{Person, Role, RoleParseError};
 pub use policy::Policy;
 pub use severity::{Severity, SeverityParseError};
-pub use task::{Schedule, TaskSpec};
+pub use task::{Due, Schedule, ScheduleError, TaskSpec, Trigger};
 pub use workflow::{Action, PatchRecord, State, TransitionError};
 
 /// The actor name of what patchwarden does on its own (config sync, expiries, scheduled jobs).
