@@ -10,6 +10,7 @@ mod audit;
 mod estate;
 mod findings;
 mod records;
+mod tasks;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -26,6 +27,7 @@ pub use audit::AuditVerification;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
 pub use records::{EvidenceFile, RecordFilter};
+pub use tasks::{Alert, Claim, ClaimRefused, RunEnd, RunOrigin, RunStatus, TaskRun};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
