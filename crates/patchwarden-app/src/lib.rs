@@ -11,6 +11,7 @@ pub mod sbom;
 pub mod scan;
 pub mod sources;
 pub mod sync;
+pub mod tasks;
 
 use std::path::{Path, PathBuf};
 
