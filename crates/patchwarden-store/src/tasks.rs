@@ -334,6 +334,14 @@ impl Store {
     pub async fn finish_run(&self, run: i64, end: &RunEnd) -> Result<TaskRun> {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
+            // Write first: SQLite then takes its write lock up front (a read that later turns into a
+            // write can fail with "database is locked"), PostgreSQL the task's claim row.
+            sqlx::query(
+                "UPDATE task_state SET claims = claims WHERE task = (SELECT task FROM task_runs WHERE id = $1)",
+            )
+            .bind(run)
+            .execute(&mut *tx)
+            .await?;
             let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM task_runs WHERE id = $1"))
                 .bind(run)
                 .fetch_optional(&mut *tx)

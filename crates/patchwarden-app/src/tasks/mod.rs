@@ -151,6 +151,8 @@ pub struct RunReport {
     pub started_at: Option<DateTime<Utc>>,
     pub log: Option<String>,
     pub reporter: String,
+    /// When the report is made (the start's or the end's time).
+    pub at: DateTime<Utc>,
 }
 
 impl App {
@@ -217,7 +219,7 @@ impl App {
     /// (or is alerted as abandoned); an end closes it (found by its run id) or records a whole run.
     pub async fn report_run(&self, report: &RunReport) -> Result<TaskRun> {
         let spec = self.task_spec(&report.task)?.clone();
-        let now = self.settings.now;
+        let now = report.at;
         let timeout = TimeDelta::seconds(i64::try_from(spec.timeout.as_secs()).unwrap_or(i64::MAX));
         let existing = match &report.run_id {
             Some(id) => match self.store.task_run_by_external(&report.task, id).await {

@@ -8,6 +8,7 @@ mod init;
 mod patch;
 mod report;
 mod scan;
+mod tasks;
 mod whoami;
 
 use clap::CommandFactory;
@@ -41,6 +42,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Scan(args) => block_on(scan::run(global, args)),
         Command::Db(cmd) => block_on(db::run(global, cmd)),
         Command::Audit(cmd) => block_on(audit::run(global, cmd)),
+        Command::Scheduler { once, tick, lease } => {
+            block_on(tasks::scheduler(global, once, &tick, &lease))
+        }
+        Command::Tasks(cmd) => block_on(tasks::run(global, cmd)),
         Command::Whoami { format } => whoami::run(global, format),
         Command::Completions { shell } => {
             clap_complete::generate(
