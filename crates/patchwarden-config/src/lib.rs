@@ -705,7 +705,9 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
         } else {
             Trigger::Scheduled
         };
-        if !heartbeat && (!t.has("command") || t.is_empty_array("command")) {
+        // `patchwarden.*` names adjust a built-in task (its schedule, timeout, enabled); it has its command.
+        let builtin = name.starts_with("patchwarden.");
+        if !heartbeat && !builtin && (!t.has("command") || t.is_empty_array("command")) {
             r.error(
                 t.span.clone(),
                 "missing-key",

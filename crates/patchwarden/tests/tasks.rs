@@ -13,6 +13,27 @@ use sqlx::Connection;
 const T0: &str = "2026-11-26T10:00:30Z";
 const T1: &str = "2026-11-26T10:05:02Z";
 
+/// Turns the built-in tasks off, so each test sees only its own tasks.
+const NO_BUILTINS: &str = r#"
+[[tasks]]
+name = "patchwarden.advisory-sync"
+every = "1d"
+enabled = false
+
+[[tasks]]
+name = "patchwarden.sla-check"
+every = "5m"
+enabled = false
+"#;
+
+fn write_config(dir: &Path, tasks: &str) {
+    std::fs::write(
+        dir.join("patchwarden.toml"),
+        format!("{NO_BUILTINS}{tasks}"),
+    )
+    .expect("write config");
+}
+
 fn pw(dir: &Path, now: &str) -> Command {
     let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
     cmd.current_dir(dir)
@@ -94,7 +115,7 @@ timeout = "1m"
 #[test]
 fn each_outcome_is_stored_with_its_output_and_the_bad_ones_alerted() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("patchwarden.toml"), OUTCOMES).expect("write");
+    write_config(dir.path(), OUTCOMES);
     // First sight of the tasks: nothing is due until their first slot.
     pw(dir.path(), T0)
         .args(["scheduler", "--once"])
@@ -194,7 +215,7 @@ timeout = "1m"
 
 fn racing_schedulers_run_each_slot_once(db_url: Option<&str>) {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("patchwarden.toml"), RACED).expect("write");
+    write_config(dir.path(), RACED);
     race(dir.path(), db_url, T0, 1);
     for now in [T1, "2026-11-26T10:10:01Z", "2026-11-26T10:15:01Z"] {
         race(dir.path(), db_url, now, 4);
@@ -244,7 +265,7 @@ timeout = "1m"
 #[test]
 fn a_scheduler_killed_mid_run_leaves_an_abandoned_run_and_the_next_one_goes_ahead() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("patchwarden.toml"), KILLED).expect("write");
+    write_config(dir.path(), KILLED);
     pw(dir.path(), T0)
         .args(["scheduler", "--once"])
         .assert()
@@ -306,7 +327,7 @@ min_duration = "5s"
 #[test]
 fn heartbeats_report_runs_and_a_missing_report_is_alerted() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("patchwarden.toml"), HEARTBEAT).expect("write");
+    write_config(dir.path(), HEARTBEAT);
     pw(dir.path(), "2026-11-25T12:00:00Z")
         .args(["scheduler", "--once"])
         .assert()
@@ -400,11 +421,10 @@ fn heartbeats_report_runs_and_a_missing_report_is_alerted() {
 #[test]
 fn tasks_exec_wraps_a_command_and_records_its_run() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("patchwarden.toml"),
-        HEARTBEAT.replace("min_duration = \"5s\"\n", ""),
-    )
-    .expect("write");
+    write_config(
+        dir.path(),
+        &HEARTBEAT.replace("min_duration = \"5s\"\n", ""),
+    );
     pw(dir.path(), T1)
         .args([
             "tasks",
@@ -431,4 +451,56 @@ fn tasks_exec_wraps_a_command_and_records_its_run() {
 fn rand_id() -> u64 {
     use std::hash::{BuildHasher, RandomState};
     RandomState::new().hash_one(std::process::id())
+}
+
+#[test]
+fn built_in_tasks_are_on_by_default_and_run_patchwarden_itself() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("patchwarden.toml"),
+        r#"
+[[assets]]
+name = "api"
+layer = "app-dependencies"
+scan = ["poetry.lock"]
+
+[[tasks]]
+name = "patchwarden.advisory-sync"
+every = "1d"
+enabled = false
+"#,
+    )
+    .expect("write");
+    let out = pw(dir.path(), T0)
+        .args(["tasks", "list", "--format", "json"])
+        .assert()
+        .success();
+    let list = json(&out.get_output().stdout);
+    let names: Vec<&str> = list["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "patchwarden.advisory-sync",
+            "patchwarden.sla-check",
+            "patchwarden.scan.api"
+        ]
+    );
+    assert_eq!(list["tasks"][0]["enabled"], false);
+    pw(dir.path(), T0)
+        .args(["scheduler", "--once"])
+        .assert()
+        .success();
+    pw(dir.path(), T1)
+        .args(["scheduler", "--once"])
+        .assert()
+        .success();
+    let sla = history(dir.path(), "patchwarden.sla-check");
+    assert_eq!(sla.len(), 1);
+    assert_eq!(sla[0]["status"], "succeeded", "{sla:?}");
+    assert!(history(dir.path(), "patchwarden.advisory-sync").is_empty());
 }

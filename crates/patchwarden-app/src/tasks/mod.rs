@@ -1,6 +1,7 @@
 //! Maintenance tasks: running one now, recording runs reported from elsewhere, and the [`Scheduler`]
 //! that starts each configured task at its slots, once across every scheduler on the database.
 
+pub mod builtin;
 mod runner;
 mod scheduler;
 
@@ -156,18 +157,22 @@ pub struct RunReport {
 }
 
 impl App {
-    fn task_spec(&self, name: &str) -> Result<&TaskSpec> {
-        self.settings
-            .config
-            .tasks
+    /// The tasks this instance runs: the built-ins (running this executable) and the configured ones.
+    pub fn tasks(&self) -> Vec<TaskSpec> {
+        let exe = std::env::current_exe().ok();
+        builtin::effective_tasks(&self.settings, exe.as_deref())
+    }
+
+    fn task_spec(&self, name: &str) -> Result<TaskSpec> {
+        let tasks = self.tasks();
+        tasks
             .iter()
             .find(|t| t.name == name)
+            .cloned()
             .ok_or_else(|| {
                 AppError::Input(format!(
                     "no task named {name:?} in the config (known: {})",
-                    self.settings
-                        .config
-                        .tasks
+                    tasks
                         .iter()
                         .map(|t| t.name.as_str())
                         .collect::<Vec<_>>()
@@ -178,7 +183,7 @@ impl App {
 
     /// Runs a task now, in the foreground, unless a run of it is live. Returns the finished run.
     pub async fn run_task_now(&self, name: &str, runner: &str, clock: &Clock) -> Result<TaskRun> {
-        let spec = self.task_spec(name)?.clone();
+        let spec = self.task_spec(name)?;
         if spec.command.is_empty() {
             return Err(AppError::Input(format!(
                 "task {name} is a heartbeat task: an external cron runs it and reports with `patchwarden tasks report`"
@@ -218,7 +223,7 @@ impl App {
     /// Records a run reported from elsewhere. A start opens a run that must end within the task's timeout
     /// (or is alerted as abandoned); an end closes it (found by its run id) or records a whole run.
     pub async fn report_run(&self, report: &RunReport) -> Result<TaskRun> {
-        let spec = self.task_spec(&report.task)?.clone();
+        let spec = self.task_spec(&report.task)?;
         let now = report.at;
         let timeout = TimeDelta::seconds(i64::try_from(spec.timeout.as_secs()).unwrap_or(i64::MAX));
         let existing = match &report.run_id {
@@ -312,11 +317,6 @@ impl App {
 
     /// A scheduler over this app's store and configured tasks.
     pub fn scheduler(&self, options: SchedulerOptions, clock: Clock) -> Scheduler {
-        Scheduler::new(
-            self.store.clone(),
-            self.settings.config.tasks.clone(),
-            options,
-            clock,
-        )
+        Scheduler::new(self.store.clone(), self.tasks(), options, clock)
     }
 }

@@ -176,12 +176,9 @@ fn verdict(run: &TaskRun) -> Outcome {
 /// mapped onto patchwarden's (0 ok, 1 the command failed).
 async fn exec(app: &App, name: &str, command: Vec<String>) -> anyhow::Result<Outcome> {
     let spec = app
-        .settings
-        .config
-        .tasks
-        .iter()
+        .tasks()
+        .into_iter()
         .find(|t| t.name == name)
-        .cloned()
         .with_context(|| format!("no task named {name:?} in the config"))?;
     let clock = clock(app);
     let run_id = format!("exec-{}-{}", std::process::id(), clock().timestamp_millis());
@@ -332,7 +329,7 @@ struct TaskView<'a> {
 
 async fn list(app: &App, format: Format) -> anyhow::Result<Outcome> {
     let now = app.settings.now;
-    let tasks = &app.settings.config.tasks;
+    let tasks = &app.tasks();
     let mut last = Vec::with_capacity(tasks.len());
     for t in tasks {
         last.push(app.store.task_runs(&t.name, 1).await?.into_iter().next());
