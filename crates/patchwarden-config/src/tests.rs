@@ -76,7 +76,7 @@ command = ["sync"]
     assert_eq!(
         problems(src),
         [
-            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks) [unknown-key]",
+            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks, notify) [unknown-key]",
             "patchwarden.toml:3:16: `policy.scan_cadence`: invalid duration \"daily\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:5:12: `policy.targets.critical`: invalid duration \"two days\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:6:8: `policy.targets.high` must be a string, found an integer [wrong-type]",
@@ -214,4 +214,40 @@ min_duration = "soon"
             .any(|l| l.starts_with("patchwarden.toml:7:") && l.contains("[bad-duration]")),
         "{p:?}"
     );
+}
+
+#[test]
+fn notify_channels_are_read_and_checked() {
+    let cfg = parse(
+        r#"
+[[notify]]
+name = "cto-mail"
+kind = "email"
+host = "127.0.0.1"
+security = "plain"
+port = 2525
+from = "patchwarden@example.invalid"
+to = ["cto@example.invalid"]
+password_env = "SMTP_PASSWORD"
+min_severity = "critical"
+events = ["task.*"]
+"#,
+        "patchwarden.toml",
+    )
+    .unwrap();
+    assert_eq!(cfg.notify.len(), 1);
+    assert!(matches!(
+        &cfg.notify[0].delivery,
+        Delivery::Email {
+            port: 2525,
+            security: SmtpSecurity::Plain,
+            ..
+        }
+    ));
+    let p = problems(
+        "[[notify]]\nname = \"x\"\nkind = \"pager\"\n[[notify]]\nname = \"y\"\nkind = \"webhook\"\n",
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].contains("must be webhook, email or command"), "{p:?}");
+    assert!(p[1].contains("needs `url`"), "{p:?}");
 }

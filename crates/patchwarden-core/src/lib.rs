@@ -7,6 +7,7 @@ pub mod actor;
 pub mod audit;
 pub mod duration;
 pub mod estate;
+pub mod notify;
 pub mod people;
 pub mod policy;
 pub mod severity;
@@ -19,6 +20,7 @@ pub use audit::{
 };
 pub use duration::{DurationParseError, PolicyDuration};
 pub use estate::{Asset, Cadence, Layer};
+pub use notify::{Delivery, NotifyChannel, SmtpSecurity};
 pub use people::{Person, Role, RoleParseError};
 pub use policy::Policy;
 pub use severity::{Severity, SeverityParseError};
