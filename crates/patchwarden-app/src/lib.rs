@@ -5,6 +5,7 @@
 pub mod advisories;
 pub mod image;
 pub mod inventory;
+pub mod notify;
 pub mod records;
 pub mod reports;
 pub mod sbom;

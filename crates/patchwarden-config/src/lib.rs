@@ -791,7 +791,7 @@ fn read_notify(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<NotifyChannel> {
                 .map(|s| s.0)
                 .collect()
         };
-        let mut need = |r: &mut Reader<'_>, key: &str| -> Option<String> {
+        let need = |r: &mut Reader<'_>, key: &str| -> Option<String> {
             let v = r.string(&t, key).map(|s| s.0);
             if v.is_none() {
                 r.error(

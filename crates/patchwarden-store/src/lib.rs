@@ -9,6 +9,7 @@ mod advisories;
 mod audit;
 mod estate;
 mod findings;
+mod notify;
 mod records;
 mod tasks;
 
@@ -26,6 +27,7 @@ pub use advisories::{AdvisorySource, Candidate, EcosystemCount, KevRow, NewAdvis
 pub use audit::AuditVerification;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
+pub use notify::{Delivery, NewDelivery};
 pub use records::{EvidenceFile, RecordFilter};
 pub use tasks::{Alert, Claim, ClaimRefused, RunEnd, RunOrigin, RunStatus, TaskRun};
 

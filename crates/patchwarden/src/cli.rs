@@ -208,6 +208,10 @@ Several schedulers may share one PostgreSQL database: each slot of each task run
     #[command(subcommand)]
     Tasks(TasksCommand),
 
+    /// Notification channels: send a test message, read the delivery log
+    #[command(subcommand)]
+    Notify(NotifyCommand),
+
     /// Show who --as / PATCHWARDEN_USER names and which roles they hold
     #[command(
         after_help = "Examples:\n  patchwarden --as cto whoami\n  PATCHWARDEN_USER=cto patchwarden whoami --format json"
@@ -714,6 +718,27 @@ Examples:
         /// A file with the run's output, stored (bounded) with the run
         #[arg(long, value_name = "FILE")]
         log: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a test message through a [[notify]] channel; exit 1 if it could not be delivered
+    #[command(
+        after_help = "Examples:\n  patchwarden notify test cto-mail\n  patchwarden notify test slack"
+    )]
+    Test { channel: String },
+    /// Deliver pending alerts now (the scheduler does this on every tick)
+    Send,
+    /// The delivery log, newest first: sent, failed (after retries) and suppressed duplicates
+    #[command(
+        after_help = "Examples:\n  patchwarden notify log\n  patchwarden notify log --limit 5 --format json"
+    )]
+    Log {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

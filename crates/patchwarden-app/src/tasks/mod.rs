@@ -317,6 +317,12 @@ impl App {
 
     /// A scheduler over this app's store and configured tasks.
     pub fn scheduler(&self, options: SchedulerOptions, clock: Clock) -> Scheduler {
-        Scheduler::new(self.store.clone(), self.tasks(), options, clock)
+        Scheduler::new(
+            self.store.clone(),
+            self.tasks(),
+            self.settings.config.notify.clone(),
+            options,
+            clock,
+        )
     }
 }

@@ -48,6 +48,7 @@ impl Default for SchedulerOptions {
 pub struct Scheduler {
     store: Store,
     tasks: Vec<TaskSpec>,
+    channels: Vec<patchwarden_core::NotifyChannel>,
     options: SchedulerOptions,
     clock: Clock,
     running: JoinSet<()>,
@@ -66,12 +67,14 @@ impl Scheduler {
     pub fn new(
         store: Store,
         tasks: Vec<TaskSpec>,
+        channels: Vec<patchwarden_core::NotifyChannel>,
         options: SchedulerOptions,
         clock: Clock,
     ) -> Self {
         Self {
             store,
             tasks,
+            channels,
             options,
             clock,
             running: JoinSet::new(),
@@ -145,6 +148,7 @@ impl Scheduler {
                 }
             }
         }
+        self.notify().await?;
         // Reap finished runs so the set does not grow.
         while self.running.try_join_next().is_some() {}
         Ok(())
@@ -220,8 +224,17 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Waits for every run started so far to end (tests and `--once`).
-    pub async fn wait_for_runs(&mut self) {
+    /// Waits for every run started so far to end, then delivers the alerts they raised (`--once`).
+    pub async fn wait_for_runs(&mut self) -> Result<()> {
         while self.running.join_next().await.is_some() {}
+        self.notify().await
+    }
+
+    /// Delivers the alerts raised since the last pass to the configured channels.
+    async fn notify(&self) -> Result<()> {
+        if !self.channels.is_empty() {
+            crate::notify::dispatch(&self.store, &self.channels, (self.clock)()).await?;
+        }
+        Ok(())
     }
 }

@@ -32,3 +32,22 @@ CREATE UNIQUE INDEX task_runs_slot ON task_runs (task, slot);
 CREATE UNIQUE INDEX task_runs_external ON task_runs (task, external_id);
 CREATE INDEX task_runs_task_started ON task_runs (task, started_at);
 CREATE INDEX task_runs_running ON task_runs (status, lease_until);
+
+-- Notifications: how far each channel has read the audit log's alerts, and every delivery attempt's outcome.
+CREATE TABLE notify_cursor (
+    channel   TEXT PRIMARY KEY,
+    last_seq  BIGINT NOT NULL
+);
+
+CREATE TABLE notify_deliveries (
+    id          BIGSERIAL PRIMARY KEY,
+    channel     TEXT NOT NULL,
+    event_seq   BIGINT,                 -- the alert's audit event; NULL for `notify test`
+    kind        TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    status      TEXT NOT NULL,          -- sent | failed | suppressed (a duplicate within the window)
+    attempts    INTEGER NOT NULL,
+    error       TEXT,
+    at          BIGINT NOT NULL
+);
+CREATE INDEX notify_deliveries_dedupe ON notify_deliveries (channel, kind, subject, at);

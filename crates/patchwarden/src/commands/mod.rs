@@ -5,6 +5,7 @@ mod config;
 mod cvss;
 mod db;
 mod init;
+mod notify;
 mod patch;
 mod report;
 mod scan;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Scheduler { once, tick, lease } => {
             block_on(tasks::scheduler(global, once, &tick, &lease))
         }
+        Command::Notify(cmd) => block_on(notify::run(global, cmd)),
         Command::Tasks(cmd) => block_on(tasks::run(global, cmd)),
         Command::Whoami { format } => whoami::run(global, format),
         Command::Completions { shell } => {

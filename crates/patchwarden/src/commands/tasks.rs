@@ -67,7 +67,7 @@ pub async fn scheduler(
     let mut scheduler = app.scheduler(options, clock);
     if once {
         scheduler.tick().await?;
-        scheduler.wait_for_runs().await;
+        scheduler.wait_for_runs().await?;
     } else {
         tracing::info!("scheduler started");
         scheduler.run_until(shutdown_signal()).await?;
