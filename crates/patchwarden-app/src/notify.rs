@@ -30,9 +30,34 @@ pub struct AlertMessage {
 }
 
 impl AlertMessage {
-    /// Reads an alert event (details with `"alert": true`); None for other events.
+    /// Reads an alert event (details with `"alert": true`), or an event the workflow records on its own
+    /// that deserves one (an SLA breach, an expired risk acceptance); None for other events.
     pub fn from_event(e: &AuditEvent) -> Option<Self> {
         let details: Value = serde_json::from_str(&e.details).ok()?;
+        let workflow = match e.action.as_str() {
+            "record.record-breach" => Some((
+                "sla.breached",
+                Severity::Critical,
+                "the SLA deadline passed",
+            )),
+            "record.expire-risk" => Some((
+                "risk.expired",
+                Severity::High,
+                "the risk acceptance expired; the record is open again",
+            )),
+            _ => None,
+        };
+        if let Some((kind, severity, what)) = workflow {
+            return Some(Self {
+                event_seq: Some(e.seq),
+                kind: kind.into(),
+                severity,
+                subject: e.subject.clone(),
+                message: format!("{}: {what}", e.subject),
+                at: e.at,
+                details,
+            });
+        }
         if details["alert"] != Value::Bool(true) {
             return None;
         }
@@ -287,6 +312,51 @@ pub async fn dispatch(
         }
     }
     Ok(delivered)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(action: &str, subject: &str, details: &str) -> AuditEvent {
+        AuditEvent {
+            seq: 7,
+            at: DateTime::from_timestamp(1_800_000_000, 0).expect("time"),
+            actor: "system".into(),
+            action: action.into(),
+            subject: subject.into(),
+            details: details.into(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn alerts_and_workflow_breaches_become_messages_and_other_events_do_not() {
+        let failed = AlertMessage::from_event(&event(
+            "task.failed",
+            "task:x",
+            r#"{"alert":true,"severity":"critical","message":"task x exited with code 1"}"#,
+        ))
+        .expect("alert");
+        assert_eq!(
+            failed.text(),
+            "[CRITICAL] task.failed: task x exited with code 1"
+        );
+        let breach = AlertMessage::from_event(&event("record.record-breach", "record:4", "{}"))
+            .expect("breach");
+        assert_eq!(breach.kind, "sla.breached");
+        assert_eq!(breach.severity, Severity::Critical);
+        assert_eq!(
+            AlertMessage::from_event(&event("record.expire-risk", "record:5", "{}"))
+                .map(|a| a.kind),
+            Some("risk.expired".to_owned())
+        );
+        assert!(
+            AlertMessage::from_event(&event("task.finished", "task:x", r#"{"run":1}"#)).is_none()
+        );
+        assert!(AlertMessage::from_event(&event("record.opened", "record:4", "{}")).is_none());
+    }
 }
 
 impl App {
