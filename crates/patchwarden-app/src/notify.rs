@@ -402,6 +402,39 @@ impl App {
         Ok((attempts, error))
     }
 
+    /// Raises a `sla.due_soon` alert, once per record and deadline, for each open record due within
+    /// `lead` that is not yet overdue or remediated. Returns how many were raised.
+    pub async fn raise_due_soon_alerts(
+        &self,
+        records: &[patchwarden_core::PatchRecord],
+        lead: TimeDelta,
+    ) -> Result<usize> {
+        let now = self.settings.now;
+        let mut raised = 0;
+        for r in records {
+            let Some(due) = r.due_at else { continue };
+            if !r.state.is_open() || r.remediated_at().is_some() || due <= now || due > now + lead {
+                continue;
+            }
+            let severity = r.severity.unwrap_or(Severity::Low);
+            let hours = (due - now).num_minutes() as f64 / 60.0;
+            let alert = patchwarden_store::Alert {
+                kind: "sla.due_soon".into(),
+                severity: severity.as_str().into(),
+                message: format!(
+                    "record {} ({} on {}) is due in {hours:.1} h, at {due}",
+                    r.id,
+                    r.vulnerability.as_deref().unwrap_or("manual record"),
+                    r.asset
+                ),
+            };
+            if self.store.warn_due_soon(r.id, due, &alert, now).await? {
+                raised += 1;
+            }
+        }
+        Ok(raised)
+    }
+
     /// Delivers pending alerts now (the scheduler does this every tick).
     pub async fn notify_dispatch(&self) -> Result<usize> {
         dispatch(&self.store, &self.settings.config.notify, self.settings.now).await

@@ -508,6 +508,49 @@ impl Store {
         })
     }
 
+    /// Raises the `sla.due_soon` alert for a record's deadline once (across schedulers); false if it was
+    /// raised before.
+    pub async fn warn_due_soon(
+        &self,
+        record_id: i64,
+        due_at: DateTime<Utc>,
+        alert: &Alert,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO sla_warnings (record_id, due_at, at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (record_id, due_at) DO NOTHING",
+            )
+            .bind(record_id)
+            .bind(ms(due_at))
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                return Ok(false);
+            }
+            let details = json!({
+                "alert": true,
+                "severity": alert.severity,
+                "kind": alert.kind,
+                "record": record_id,
+                "due_at": due_at,
+                "message": alert.message,
+            });
+            append_in_tx!(tx, EventDraft::new(
+                now,
+                patchwarden_core::SYSTEM_ACTOR,
+                alert.kind.clone(),
+                format!("record:{record_id}"),
+                details.to_string(),
+            ));
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
     pub async fn task_run(&self, id: i64) -> Result<TaskRun> {
         on_backend!(self, pool => {
             let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM task_runs WHERE id = $1"))

@@ -155,7 +155,7 @@ Examples:
 
     /// Records that need attention: due soon or overdue
     #[command(
-        after_help = "Examples:\n  patchwarden sla\n  patchwarden sla --overdue\n  patchwarden sla --due-within 48h --format json"
+        after_help = "Examples:\n  patchwarden sla\n  patchwarden sla --overdue\n  patchwarden sla --due-within 48h --format json\n  patchwarden sla --due-within 24h --alert      what the built-in SLA check runs"
     )]
     Sla {
         /// Only records past their due time
@@ -164,6 +164,9 @@ Examples:
         /// Only records due within this long (e.g. 48h, 7d)
         #[arg(long, value_name = "DURATION")]
         due_within: Option<String>,
+        /// Raise a `sla.due_soon` alert (once per record) for each record due within --due-within
+        #[arg(long, requires = "due_within")]
+        alert: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

@@ -255,3 +255,71 @@ events = ["sla.*"]
         .assert()
         .code(2);
 }
+
+#[test]
+fn the_sla_check_alerts_due_soon_once_and_a_breach_then_delivers_both() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("patchwarden.toml"),
+        r#"
+[[people]]
+name = "leo"
+roles = ["engineering_lead"]
+
+[[notify]]
+name = "pager"
+kind = "command"
+command = ["sh", "-c", "cat >> alerts.jsonl; echo >> alerts.jsonl"]
+events = ["sla.*"]
+"#,
+    )
+    .expect("write config");
+    // A critical record opened at 09:00 is due 48 h later.
+    pw(dir.path(), "2026-03-02T09:00:00Z")
+        .args([
+            "--as",
+            "leo",
+            "patch",
+            "new",
+            "--title",
+            "RCE in upload",
+            "--asset",
+            "api",
+            "--severity",
+            "critical",
+            "--source",
+            "user-report",
+        ])
+        .assert()
+        .success();
+    let sla = |now: &str| {
+        pw(dir.path(), now)
+            .args(["sla", "--due-within", "24h", "--alert"])
+            .assert()
+            .success();
+        pw(dir.path(), now)
+            .args(["notify", "send"])
+            .assert()
+            .success();
+    };
+    let kinds = || -> Vec<String> {
+        std::fs::read_to_string(dir.path().join("alerts.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str::<Value>(l).expect("alert JSON")["kind"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    };
+    sla("2026-03-03T08:00:00Z"); // due in 25 h
+    assert!(kinds().is_empty());
+    sla("2026-03-03T10:00:00Z"); // due in 23 h
+    sla("2026-03-03T12:00:00Z"); // still due soon: not raised again
+    assert_eq!(kinds(), ["sla.due_soon"]);
+    sla("2026-03-04T09:30:00Z"); // past the deadline
+    assert_eq!(kinds(), ["sla.due_soon", "sla.breached"]);
+}

@@ -62,9 +62,9 @@ pub fn builtin_tasks(settings: &Settings, exe: &Path) -> Vec<TaskSpec> {
         spec(
             SLA_CHECK.into(),
             Schedule::Every(PolicyDuration::minutes(5)),
-            with(&["sla", "--due-within", "24h"]),
+            with(&["sla", "--due-within", "24h", "--alert"]),
             PolicyDuration::minutes(4),
-            "Record SLA breaches and expired risk acceptances; list what is due within 24 h",
+            "Record SLA breaches and expired risk acceptances; alert what is due within 24 h",
         ),
     ];
     let config_dir = settings

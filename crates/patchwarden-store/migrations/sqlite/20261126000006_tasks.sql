@@ -51,3 +51,11 @@ CREATE TABLE notify_deliveries (
     at          BIGINT NOT NULL
 );
 CREATE INDEX notify_deliveries_dedupe ON notify_deliveries (channel, kind, subject, at);
+
+-- "Due soon" warnings already raised, one per record and deadline.
+CREATE TABLE sla_warnings (
+    record_id  BIGINT NOT NULL,
+    due_at     BIGINT NOT NULL,
+    at         BIGINT NOT NULL,
+    PRIMARY KEY (record_id, due_at)
+);

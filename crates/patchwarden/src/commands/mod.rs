@@ -34,8 +34,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sla {
             overdue,
             due_within,
+            alert,
             format,
-        } => block_on(patch::sla(global, overdue, due_within.as_deref(), format)),
+        } => block_on(patch::sla(
+            global,
+            overdue,
+            due_within.as_deref(),
+            alert,
+            format,
+        )),
         Command::Records(cli::RecordsCommand::Purge { before }) => {
             block_on(patch::purge(global, &before))
         }
