@@ -314,51 +314,6 @@ pub async fn dispatch(
     Ok(delivered)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn event(action: &str, subject: &str, details: &str) -> AuditEvent {
-        AuditEvent {
-            seq: 7,
-            at: DateTime::from_timestamp(1_800_000_000, 0).expect("time"),
-            actor: "system".into(),
-            action: action.into(),
-            subject: subject.into(),
-            details: details.into(),
-            prev_hash: String::new(),
-            hash: String::new(),
-        }
-    }
-
-    #[test]
-    fn alerts_and_workflow_breaches_become_messages_and_other_events_do_not() {
-        let failed = AlertMessage::from_event(&event(
-            "task.failed",
-            "task:x",
-            r#"{"alert":true,"severity":"critical","message":"task x exited with code 1"}"#,
-        ))
-        .expect("alert");
-        assert_eq!(
-            failed.text(),
-            "[CRITICAL] task.failed: task x exited with code 1"
-        );
-        let breach = AlertMessage::from_event(&event("record.record-breach", "record:4", "{}"))
-            .expect("breach");
-        assert_eq!(breach.kind, "sla.breached");
-        assert_eq!(breach.severity, Severity::Critical);
-        assert_eq!(
-            AlertMessage::from_event(&event("record.expire-risk", "record:5", "{}"))
-                .map(|a| a.kind),
-            Some("risk.expired".to_owned())
-        );
-        assert!(
-            AlertMessage::from_event(&event("task.finished", "task:x", r#"{"run":1}"#)).is_none()
-        );
-        assert!(AlertMessage::from_event(&event("record.opened", "record:4", "{}")).is_none());
-    }
-}
-
 impl App {
     fn channel(&self, name: &str) -> Result<&NotifyChannel> {
         self.settings
@@ -438,5 +393,50 @@ impl App {
     /// Delivers pending alerts now (the scheduler does this every tick).
     pub async fn notify_dispatch(&self) -> Result<usize> {
         dispatch(&self.store, &self.settings.config.notify, self.settings.now).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(action: &str, subject: &str, details: &str) -> AuditEvent {
+        AuditEvent {
+            seq: 7,
+            at: DateTime::from_timestamp(1_800_000_000, 0).expect("time"),
+            actor: "system".into(),
+            action: action.into(),
+            subject: subject.into(),
+            details: details.into(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn alerts_and_workflow_breaches_become_messages_and_other_events_do_not() {
+        let failed = AlertMessage::from_event(&event(
+            "task.failed",
+            "task:x",
+            r#"{"alert":true,"severity":"critical","message":"task x exited with code 1"}"#,
+        ))
+        .expect("alert");
+        assert_eq!(
+            failed.text(),
+            "[CRITICAL] task.failed: task x exited with code 1"
+        );
+        let breach = AlertMessage::from_event(&event("record.record-breach", "record:4", "{}"))
+            .expect("breach");
+        assert_eq!(breach.kind, "sla.breached");
+        assert_eq!(breach.severity, Severity::Critical);
+        assert_eq!(
+            AlertMessage::from_event(&event("record.expire-risk", "record:5", "{}"))
+                .map(|a| a.kind),
+            Some("risk.expired".to_owned())
+        );
+        assert!(
+            AlertMessage::from_event(&event("task.finished", "task:x", r#"{"run":1}"#)).is_none()
+        );
+        assert!(AlertMessage::from_event(&event("record.opened", "record:4", "{}")).is_none());
     }
 }
