@@ -8,6 +8,7 @@ pub mod eol;
 pub mod fix;
 pub mod image;
 pub mod inventory;
+pub mod notify;
 mod par;
 pub mod records;
 pub mod reports;
@@ -15,6 +16,7 @@ pub mod sbom;
 pub mod scan;
 pub mod sources;
 pub mod sync;
+pub mod tasks;
 
 use std::path::{Path, PathBuf};
 

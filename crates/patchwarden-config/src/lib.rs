@@ -16,8 +16,8 @@ use patchwarden_core::policy::{
     EmergencyPolicy, RemediationTargets, SeverityBands, UnsupportedPolicy,
 };
 use patchwarden_core::{
-    Asset, AssetTest, Cadence, Forge, ForgeKind, Layer, Person, Policy, PolicyDuration, Role,
-    Schedule, TaskSpec,
+    Asset, AssetTest, Cadence, Delivery, Forge, ForgeKind, Layer, NotifyChannel, Person, Policy,
+    PolicyDuration, Role, Schedule, Severity, SmtpSecurity, TaskSpec, Trigger,
 };
 use toml::de::DeTable;
 
@@ -40,6 +40,7 @@ pub struct Config {
     pub layers: Vec<Layer>,
     pub assets: Vec<Asset>,
     pub tasks: Vec<TaskSpec>,
+    pub notify: Vec<NotifyChannel>,
     pub advisories: AdvisorySettings,
     pub ignore: Vec<IgnoreRule>,
 }
@@ -102,11 +103,13 @@ impl Default for Config {
         let task = |name: &str, schedule, timeout, purpose: &str, compliance: &str| TaskSpec {
             name: name.into(),
             schedule,
+            trigger: Trigger::Scheduled,
             command: vec!["python".into(), "manage.py".into(), name.into()],
             shell: false,
             working_dir: None,
             env: Default::default(),
             timeout,
+            min_duration: None,
             purpose: Some(purpose.into()),
             compliance: Some(compliance.into()),
             asset: None,
@@ -153,6 +156,7 @@ impl Default for Config {
             assets: Vec::new(),
             advisories: AdvisorySettings::default(),
             ignore: Vec::new(),
+            notify: Vec::new(),
             tasks: vec![
                 task(
                     "process_data_governance",
@@ -232,6 +236,7 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
             "layers",
             "assets",
             "tasks",
+            "notify",
         ],
     );
     let defaults = Config::default();
@@ -269,7 +274,9 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
         None => defaults.advisories,
     };
     let ignore = read_ignores(r, root);
+    let notify = read_notify(r, root);
     Config {
+        notify,
         database_url,
         advisories,
         ignore,
@@ -721,6 +728,9 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
                 "compliance",
                 "asset",
                 "enabled",
+                "min_duration",
+                "heartbeat",
+                "grace",
             ],
         );
         let Some((name, span)) = r.required_string(&t, "name") else {
@@ -773,11 +783,31 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
             .into_iter()
             .map(|s| s.0)
             .collect();
-        if !t.has("command") || t.is_empty_array("command") {
+        let heartbeat = r.boolean(&t, "heartbeat").unwrap_or(false);
+        let grace = r
+            .parsed::<PolicyDuration>(&t, "grace", "bad-duration")
+            .unwrap_or(PolicyDuration::minutes(10));
+        if !heartbeat && t.has("grace") {
+            r.error(
+                t.span.clone(),
+                "bad-grace",
+                format!("task `{name}`: `grace` applies to heartbeat tasks only (add `heartbeat = true`)"),
+            );
+        }
+        let trigger = if heartbeat {
+            Trigger::Heartbeat { grace }
+        } else {
+            Trigger::Scheduled
+        };
+        // `patchwarden.*` names adjust a built-in task (its schedule, timeout, enabled); it has its command.
+        let builtin = name.starts_with("patchwarden.");
+        if !heartbeat && !builtin && (!t.has("command") || t.is_empty_array("command")) {
             r.error(
                 t.span.clone(),
                 "missing-key",
-                format!("task `{name}` needs a `command` (program and arguments)"),
+                format!(
+                    "task `{name}` needs a `command` (program and arguments), or `heartbeat = true` when an external cron runs it"
+                ),
             );
         }
         let asset = r.string(&t, "asset").map(|(asset, span)| {
@@ -792,6 +822,7 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
         });
         out.push(TaskSpec {
             schedule: schedule.unwrap_or(Schedule::Every(PolicyDuration::days(1))),
+            trigger,
             command,
             shell: r.boolean(&t, "shell").unwrap_or(false),
             working_dir: r.string(&t, "working_dir").map(|s| s.0),
@@ -799,12 +830,158 @@ fn read_tasks(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec
             timeout: r
                 .parsed(&t, "timeout", "bad-duration")
                 .unwrap_or(PolicyDuration::hours(1)),
+            min_duration: r.parsed(&t, "min_duration", "bad-duration"),
             purpose: r.string(&t, "purpose").map(|s| s.0),
             compliance: r.string(&t, "compliance").map(|s| s.0),
             asset,
             enabled: r.boolean(&t, "enabled").unwrap_or(true),
             name,
         });
+    }
+    out
+}
+
+fn read_notify(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<NotifyChannel> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for t in r.array_of_tables(root, "notify") {
+        r.known_keys(
+            &t,
+            &[
+                "name",
+                "kind",
+                "url",
+                "command",
+                "host",
+                "port",
+                "security",
+                "from",
+                "to",
+                "username_env",
+                "password_env",
+                "events",
+                "min_severity",
+                "retries",
+                "dedupe_window",
+            ],
+        );
+        let Some((name, span)) = r.required_string(&t, "name") else {
+            continue;
+        };
+        unique_name(r, &mut seen, "notify channel", &name, span);
+        let Some((kind, kind_span)) = r.required_string(&t, "kind") else {
+            continue;
+        };
+        let strings = |r: &mut Reader<'_>, key: &str| -> Vec<String> {
+            r.strings(&t, key)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.0)
+                .collect()
+        };
+        let need = |r: &mut Reader<'_>, key: &str| -> Option<String> {
+            let v = r.string(&t, key).map(|s| s.0);
+            if v.is_none() {
+                r.error(
+                    t.span.clone(),
+                    "missing-key",
+                    format!("notify channel `{name}` ({kind}) needs `{key}`"),
+                );
+            }
+            v
+        };
+        let delivery = match kind.as_str() {
+            "webhook" => need(r, "url").map(|url| Delivery::Webhook { url }),
+            "command" => {
+                let command = strings(r, "command");
+                if command.is_empty() {
+                    r.error(
+                        t.span.clone(),
+                        "missing-key",
+                        format!("notify channel `{name}` (command) needs a `command`"),
+                    );
+                    None
+                } else {
+                    Some(Delivery::Command { command })
+                }
+            }
+            "email" => {
+                let host = need(r, "host");
+                let from = need(r, "from");
+                let to = strings(r, "to");
+                if to.is_empty() {
+                    r.error(
+                        t.span.clone(),
+                        "missing-key",
+                        format!("notify channel `{name}` (email) needs `to` (a list of addresses)"),
+                    );
+                }
+                let security = match r.string(&t, "security") {
+                    None => Some(SmtpSecurity::Starttls),
+                    Some((s, span)) => match s.as_str() {
+                        "tls" => Some(SmtpSecurity::Tls),
+                        "starttls" => Some(SmtpSecurity::Starttls),
+                        "plain" => Some(SmtpSecurity::Plain),
+                        _ => {
+                            r.error(
+                                span,
+                                "bad-value",
+                                format!("`security` \"{s}\" must be tls, starttls or plain"),
+                            );
+                            None
+                        }
+                    },
+                };
+                let port = r.unsigned(&t, "port");
+                match (host, from, security) {
+                    (Some(host), Some(from), Some(security)) if !to.is_empty() => {
+                        let default_port = match security {
+                            SmtpSecurity::Tls => 465,
+                            SmtpSecurity::Starttls => 587,
+                            SmtpSecurity::Plain => 25,
+                        };
+                        Some(Delivery::Email {
+                            host,
+                            port: port
+                                .and_then(|p| u16::try_from(p).ok())
+                                .unwrap_or(default_port),
+                            security,
+                            from,
+                            to,
+                            username_env: r.string(&t, "username_env").map(|s| s.0),
+                            password_env: r.string(&t, "password_env").map(|s| s.0),
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            other => {
+                r.error(
+                    kind_span,
+                    "bad-value",
+                    format!("notify channel `{name}`: kind \"{other}\" must be webhook, email or command"),
+                );
+                None
+            }
+        };
+        let min_severity = r
+            .parsed::<Severity>(&t, "min_severity", "bad-severity")
+            .unwrap_or(Severity::Low);
+        let events = strings(r, "events");
+        let retries = r.unsigned(&t, "retries").unwrap_or(3);
+        let dedupe_window = r
+            .parsed::<PolicyDuration>(&t, "dedupe_window", "bad-duration")
+            .unwrap_or(PolicyDuration::hours(1));
+        if let Some(delivery) = delivery {
+            out.push(NotifyChannel {
+                name,
+                delivery,
+                events,
+                min_severity,
+                retries,
+                dedupe_window,
+            });
+        }
     }
     out
 }

@@ -76,7 +76,7 @@ command = ["sync"]
     assert_eq!(
         problems(src),
         [
-            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks) [unknown-key]",
+            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks, notify) [unknown-key]",
             "patchwarden.toml:3:16: `policy.scan_cadence`: invalid duration \"daily\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:5:12: `policy.targets.critical`: invalid duration \"two days\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:6:8: `policy.targets.high` must be a string, found an integer [wrong-type]",
@@ -165,6 +165,91 @@ fn ignore_rules_need_a_reason_and_a_real_date() {
     assert!(p[0].contains("ignoring GHSA-1 needs a reason"), "{p:?}");
     assert!(p[1].contains("is not a date (YYYY-MM-DD)"), "{p:?}");
     assert!(p[2].contains("`ignore[1].id` is required"), "{p:?}");
+}
+
+#[test]
+fn heartbeat_tasks_need_no_command_and_carry_their_grace() {
+    let cfg = parse(
+        r#"
+[[tasks]]
+name = "process_data_governance"
+every = "1d"
+heartbeat = true
+grace = "30m"
+min_duration = "5s"
+"#,
+        "patchwarden.toml",
+    )
+    .unwrap();
+    let task = &cfg.tasks[0];
+    assert_eq!(
+        task.trigger,
+        Trigger::Heartbeat {
+            grace: PolicyDuration::minutes(30)
+        }
+    );
+    assert_eq!(task.min_duration, Some(PolicyDuration::from_secs(5)));
+    assert!(task.command.is_empty());
+}
+
+#[test]
+fn grace_without_heartbeat_and_bad_durations_point_at_the_task() {
+    let p = problems(
+        r#"
+[[tasks]]
+name = "t"
+every = "1h"
+command = ["true"]
+grace = "10m"
+min_duration = "soon"
+"#,
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(
+        p.iter()
+            .any(|l| l.contains("`grace` applies to heartbeat tasks only"))
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("patchwarden.toml:7:") && l.contains("[bad-duration]")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn notify_channels_are_read_and_checked() {
+    let cfg = parse(
+        r#"
+[[notify]]
+name = "cto-mail"
+kind = "email"
+host = "127.0.0.1"
+security = "plain"
+port = 2525
+from = "patchwarden@example.invalid"
+to = ["cto@example.invalid"]
+password_env = "SMTP_PASSWORD"
+min_severity = "critical"
+events = ["task.*"]
+"#,
+        "patchwarden.toml",
+    )
+    .unwrap();
+    assert_eq!(cfg.notify.len(), 1);
+    assert!(matches!(
+        &cfg.notify[0].delivery,
+        Delivery::Email {
+            port: 2525,
+            security: SmtpSecurity::Plain,
+            ..
+        }
+    ));
+    let p = problems(
+        "[[notify]]\nname = \"x\"\nkind = \"pager\"\n[[notify]]\nname = \"y\"\nkind = \"webhook\"\n",
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert!(p[0].contains("must be webhook, email or command"), "{p:?}");
+    assert!(p[1].contains("needs `url`"), "{p:?}");
 }
 
 #[test]

@@ -7,6 +7,7 @@ pub mod actor;
 pub mod audit;
 pub mod duration;
 pub mod estate;
+pub mod notify;
 pub mod people;
 pub mod policy;
 pub mod severity;
@@ -19,10 +20,11 @@ pub use audit::{
 };
 pub use duration::{DurationParseError, PolicyDuration};
 pub use estate::{Asset, AssetTest, Cadence, CadenceCheck, Forge, ForgeKind, Layer, check_cadence};
+pub use notify::{Delivery, NotifyChannel, SmtpSecurity};
 pub use people::{Person, Role, RoleParseError};
 pub use policy::Policy;
 pub use severity::{Severity, SeverityParseError};
-pub use task::{Schedule, TaskSpec};
+pub use task::{Due, Schedule, ScheduleError, TaskSpec, Trigger};
 pub use workflow::{Action, PatchRecord, State, TransitionError};
 
 /// The actor name of what patchwarden does on its own (config sync, expiries, scheduled jobs).

@@ -10,7 +10,9 @@ mod audit;
 mod eol;
 mod estate;
 mod findings;
+mod notify;
 mod records;
+mod tasks;
 mod users;
 
 use std::path::Path;
@@ -30,7 +32,9 @@ pub use audit::AuditVerification;
 pub use eol::EolProductRow;
 pub use estate::{AssetPatch, StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
+pub use notify::{Delivery, NewDelivery};
 pub use records::{EvidenceFile, RecordFilter};
+pub use tasks::{Alert, Claim, ClaimRefused, RunEnd, RunOrigin, RunStatus, TaskRun};
 pub use users::{StoredSession, StoredToken, StoredUser};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -170,7 +170,7 @@ branch it was building unless --keep-failed. Exit codes: 0 done, 1 the tests fai
 
     /// Records that need attention: due soon or overdue
     #[command(
-        after_help = "Examples:\n  patchwarden sla\n  patchwarden sla --overdue\n  patchwarden sla --due-within 48h --format json"
+        after_help = "Examples:\n  patchwarden sla\n  patchwarden sla --overdue\n  patchwarden sla --due-within 48h --format json\n  patchwarden sla --due-within 24h --alert      what the built-in SLA check runs"
     )]
     Sla {
         /// Only records past their due time
@@ -179,6 +179,9 @@ branch it was building unless --keep-failed. Exit codes: 0 done, 1 the tests fai
         /// Only records due within this long (e.g. 48h, 7d)
         #[arg(long, value_name = "DURATION")]
         due_within: Option<String>,
+        /// Raise a `sla.due_soon` alert (once per record) for each record due within --due-within
+        #[arg(long, requires = "due_within")]
+        alert: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -202,6 +205,34 @@ branch it was building unless --keep-failed. Exit codes: 0 done, 1 the tests fai
     /// Read and verify the tamper-evident audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+
+    /// Run the configured tasks at their schedules, in the foreground, until interrupted
+    #[command(after_help = "\
+Examples:
+  patchwarden scheduler                       run until Ctrl-C / SIGTERM
+  patchwarden scheduler --once                one pass: start what is due, wait for it, exit
+  RUST_LOG=info patchwarden scheduler         log every run's start and end
+
+Several schedulers may share one PostgreSQL database: each slot of each task runs once.")]
+    Scheduler {
+        /// Do one pass (abandoned runs, late heartbeats, due runs), wait for its runs, and exit
+        #[arg(long)]
+        once: bool,
+        /// How often to look for due work, e.g. 5s
+        #[arg(long, default_value = "5s", value_name = "DURATION")]
+        tick: String,
+        /// How long a run's claim holds without renewal (a dead scheduler's run is abandoned after it)
+        #[arg(long, default_value = "60s", value_name = "DURATION")]
+        lease: String,
+    },
+
+    /// List, run and inspect maintenance tasks, and record runs of external cron jobs
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+
+    /// Notification channels: send a test message, read the delivery log
+    #[command(subcommand)]
+    Notify(NotifyCommand),
 
     /// Show who --as / PATCHWARDEN_USER names and which roles they hold
     #[command(
@@ -781,6 +812,101 @@ pub enum PatchLogFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum VexFormat {
     CyclonedxJson,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksCommand {
+    /// The configured tasks: schedule, next run, last result
+    #[command(
+        after_help = "Examples:\n  patchwarden tasks list\n  patchwarden tasks list --format json"
+    )]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Run a task now, in the foreground (refused while a run of it is live); exit 1 if it fails
+    #[command(after_help = "Examples:\n  patchwarden tasks run cleanup_survey_progress")]
+    Run {
+        name: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// A task's latest runs, newest first
+    #[command(
+        after_help = "Examples:\n  patchwarden tasks history process_data_governance --limit 5"
+    )]
+    History {
+        name: String,
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// The captured output of a run
+    #[command(after_help = "Examples:\n  patchwarden tasks logs 42")]
+    Logs {
+        run_id: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Run a command as a run of NAME and record it (for an external cron); exits with its exit code
+    #[command(
+        after_help = "Examples:\n  patchwarden tasks exec process_data_governance -- python manage.py process_data_governance"
+    )]
+    Exec {
+        name: String,
+        /// The command and its arguments (no shell)
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<String>,
+    },
+    /// Record a run that happened elsewhere: its start (--start), its end (--exit-code), or both at once
+    #[command(after_help = "\
+Examples:
+  patchwarden tasks report sync_nhs_dd_datasets --exit-code 0 --log sync.log
+  patchwarden tasks report nightly --start --run-id \"$JOB_ID\"
+  patchwarden tasks report nightly --exit-code 1 --run-id \"$JOB_ID\" --log out.txt")]
+    Report {
+        name: String,
+        /// The run started (end it later with --exit-code and the same --run-id)
+        #[arg(
+            long,
+            conflicts_with = "exit_code",
+            required_unless_present = "exit_code"
+        )]
+        start: bool,
+        /// The run ended with this exit code
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        exit_code: Option<i32>,
+        /// The reporter's id for the run, so a start and its end meet and overlapping runs stay apart
+        #[arg(long, value_name = "ID")]
+        run_id: Option<String>,
+        /// A file with the run's output, stored (bounded) with the run
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a test message through a [[notify]] channel; exit 1 if it could not be delivered
+    #[command(
+        after_help = "Examples:\n  patchwarden notify test cto-mail\n  patchwarden notify test slack"
+    )]
+    Test { channel: String },
+    /// Deliver pending alerts now (the scheduler does this on every tick)
+    Send,
+    /// The delivery log, newest first: sent, failed (after retries) and suppressed duplicates
+    #[command(
+        after_help = "Examples:\n  patchwarden notify log\n  patchwarden notify log --limit 5 --format json"
+    )]
+    Log {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

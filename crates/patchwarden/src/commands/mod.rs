@@ -7,10 +7,12 @@ mod cvss;
 mod db;
 mod fix;
 mod init;
+mod notify;
 mod patch;
 mod report;
 mod scan;
 mod serve;
+mod tasks;
 mod whoami;
 
 use clap::CommandFactory;
@@ -35,8 +37,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Sla {
             overdue,
             due_within,
+            alert,
             format,
-        } => block_on(patch::sla(global, overdue, due_within.as_deref(), format)),
+        } => block_on(patch::sla(
+            global,
+            overdue,
+            due_within.as_deref(),
+            alert,
+            format,
+        )),
         Command::Assets(cmd) => block_on(assets::run(global, cmd)),
         Command::Fix(args) => block_on(fix::run(global, args)),
         Command::Records(cli::RecordsCommand::Purge { before }) => {
@@ -46,6 +55,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Scan(args) => block_on(scan::run(global, args)),
         Command::Db(cmd) => block_on(db::run(global, cmd)),
         Command::Audit(cmd) => block_on(audit::run(global, cmd)),
+        Command::Scheduler { once, tick, lease } => {
+            block_on(tasks::scheduler(global, once, &tick, &lease))
+        }
+        Command::Notify(cmd) => block_on(notify::run(global, cmd)),
+        Command::Tasks(cmd) => block_on(tasks::run(global, cmd)),
         Command::Whoami { format } => whoami::run(global, format),
         Command::Serve(args) => block_on(serve::run(global, args)),
         Command::Users(cmd) => block_on(serve::users(global, cmd)),

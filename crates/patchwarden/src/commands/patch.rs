@@ -530,6 +530,7 @@ pub async fn sla(
     global: &GlobalArgs,
     overdue: bool,
     due_within: Option<&str>,
+    alert: bool,
     format: Format,
 ) -> anyhow::Result<Outcome> {
     let window: Option<PolicyDuration> = due_within
@@ -544,6 +545,13 @@ pub async fn sla(
             ..RecordFilter::default()
         })
         .await;
+    let records = match (records, window) {
+        (Ok(records), Some(window)) if alert => app
+            .raise_due_soon_alerts(&records, window.to_chrono())
+            .await
+            .map(|_| records),
+        (records, _) => records,
+    };
     app.store.close().await;
     let mut records: Vec<_> = records?
         .into_iter()
