@@ -9,6 +9,7 @@ mod advisories;
 mod audit;
 mod estate;
 mod findings;
+mod notices;
 mod records;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ pub use advisories::{
 pub use audit::AuditVerification;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
+pub use notices::{FeedRead, FeedState, NewNotice, Notice, NoticeState};
 pub use records::{EvidenceFile, RecordFilter};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
