@@ -3,8 +3,10 @@
 //! who is acting and what time it is, both of which are inputs, never read here from the environment.
 
 pub mod advisories;
+pub mod feeds;
 pub mod image;
 pub mod inventory;
+pub mod notices;
 mod par;
 pub mod records;
 pub mod reports;
