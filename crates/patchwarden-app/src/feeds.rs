@@ -155,18 +155,17 @@ impl App {
     /// critical when the policy says so).
     pub async fn known_severity(&self, cves: &[String]) -> Result<Option<Severity>> {
         let policy = &self.settings.config.policy;
-        Ok(self
-            .store
-            .cve_severities(cves)
-            .await?
-            .into_iter()
-            .filter_map(|(_, severity, kev)| {
-                if kev && policy.known_exploited_is_critical {
-                    Some(Severity::Critical)
-                } else {
-                    severity
-                }
-            })
-            .max())
+        let mut worst = None;
+        for k in self.store.cve_knowledge(cves).await? {
+            let from_scores = k
+                .scores
+                .iter()
+                .filter_map(|&score| policy.severity_for(Some(score), k.known_exploited));
+            let from_labels = k.labels.iter().filter_map(|l| l.parse::<Severity>().ok());
+            let kev = (k.known_exploited && policy.known_exploited_is_critical)
+                .then_some(Severity::Critical);
+            worst = worst.max(from_scores.chain(from_labels).chain(kev).max());
+        }
+        Ok(worst)
     }
 }

@@ -33,7 +33,9 @@ pub enum Triage {
         severity: Option<Severity>,
         asset: Option<String>,
     },
-    Dismiss { reason: String },
+    Dismiss {
+        reason: String,
+    },
 }
 
 /// The outcome of a triage decision.

@@ -28,7 +28,7 @@ pub use advisories::{
 pub use audit::AuditVerification;
 pub use estate::{StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
-pub use notices::{FeedRead, FeedState, NewNotice, Notice, NoticeState};
+pub use notices::{CveKnowledge, FeedRead, FeedState, NewNotice, Notice, NoticeState};
 pub use records::{EvidenceFile, RecordFilter};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

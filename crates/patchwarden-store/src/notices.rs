@@ -399,38 +399,48 @@ impl Store {
         Ok((self.notice(id).await?, record))
     }
 
-    /// The most severe known severity of each CVE among the advisories that name it, and whether the CVE
-    /// is listed as known exploited.
-    pub async fn cve_severities(
-        &self,
-        cves: &[String],
-    ) -> Result<Vec<(String, Option<Severity>, bool)>> {
+    /// What the advisory database knows of each CVE: the CVSS scores and severity labels of the advisories
+    /// that name it, and whether it is listed as known exploited.
+    pub async fn cve_knowledge(&self, cves: &[String]) -> Result<Vec<CveKnowledge>> {
         let mut out = Vec::with_capacity(cves.len());
         for cve in cves {
-            let (labels, kev): (Vec<String>, bool) = on_backend!(self, pool => {
+            let knowledge = on_backend!(self, pool => {
                 let rows = sqlx::query(
-                    "SELECT a.severity_label AS label FROM advisory_aliases x JOIN advisories a ON a.id = x.advisory_id \
-                     WHERE x.alias = $1 AND a.severity_label IS NOT NULL",
+                    "SELECT CAST(a.severity_score AS DOUBLE PRECISION) AS score, a.severity_label AS label \
+                     FROM advisory_aliases x JOIN advisories a ON a.id = x.advisory_id WHERE x.alias = $1",
                 )
                 .bind(cve)
                 .fetch_all(pool)
                 .await?;
-                let labels = rows.iter().map(|r| r.try_get("label")).collect::<std::result::Result<Vec<String>, _>>()?;
-                let kev = sqlx::query("SELECT 1 AS one FROM kev_entries WHERE cve_id = $1")
+                let mut k = CveKnowledge { cve: cve.clone(), ..CveKnowledge::default() };
+                for r in &rows {
+                    if let Some(score) = r.try_get::<Option<f64>, _>("score")? {
+                        k.scores.push(score);
+                    }
+                    if let Some(label) = r.try_get::<Option<String>, _>("label")? {
+                        k.labels.push(label);
+                    }
+                }
+                k.known_exploited = sqlx::query("SELECT 1 AS one FROM kev_entries WHERE cve_id = $1")
                     .bind(cve)
                     .fetch_optional(pool)
                     .await?
                     .is_some();
-                (labels, kev)
+                k
             });
-            let severity = labels
-                .iter()
-                .filter_map(|l| l.parse::<Severity>().ok())
-                .max();
-            out.push((cve.clone(), severity, kev));
+            out.push(knowledge);
         }
         Ok(out)
     }
+}
+
+/// What the advisory database knows of one CVE.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CveKnowledge {
+    pub cve: String,
+    pub scores: Vec<f64>,
+    pub labels: Vec<String>,
+    pub known_exploited: bool,
 }
 
 fn already_triaged(id: i64) -> StoreError {

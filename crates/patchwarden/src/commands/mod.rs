@@ -4,6 +4,7 @@ mod audit;
 mod config;
 mod cvss;
 mod db;
+mod feeds;
 mod init;
 mod patch;
 mod report;
@@ -40,6 +41,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(cmd) => block_on(report::run(global, cmd)),
         Command::Scan(args) => block_on(scan::run(global, args)),
         Command::Db(cmd) => block_on(db::run(global, cmd)),
+        Command::Feeds(cmd) => block_on(feeds::run(global, cmd)),
+        Command::Notices(cmd) => block_on(feeds::notices(global, cmd)),
         Command::Audit(cmd) => block_on(audit::run(global, cmd)),
         Command::Whoami { format } => whoami::run(global, format),
         Command::Completions { shell } => {
