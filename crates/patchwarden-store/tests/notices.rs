@@ -195,6 +195,11 @@ async fn items_are_read_once_and_decisions_are_audited() {
                 .result
                 .is_ok()
         );
+        let unknown = store
+            .cve_knowledge(&["CVE-2026-9".into()])
+            .await
+            .expect("knowledge");
+        assert!(unknown[0].scores.is_empty() && !unknown[0].known_exploited);
     })
     .await;
 }
