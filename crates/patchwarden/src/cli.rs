@@ -462,7 +462,11 @@ pub enum PatchCommand {
     #[command(after_help = "\
 Examples:
   patchwarden --as cto patch new --title 'Supabase auth advisory' --asset auth --severity high --source vendor-advisory --link https://example.invalid/advisory
-  patchwarden --as cto patch new --title 'XSS report' --asset web --cvss 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N' --source user-report")]
+  patchwarden --as cto patch new --title 'XSS report' --asset web --cvss 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N' --source user-report
+  patchwarden --as cto patch new --title 'Ticket 4711: login bypass?' --asset web --source ticket --queue
+
+With --queue a ticket or user report joins the triage queue as a notice (`patchwarden notices list`)
+instead of opening a record; CVE ids in the title are noted with their known severity.")]
     New {
         #[arg(long)]
         title: String,
@@ -477,6 +481,9 @@ Examples:
         source: String,
         #[arg(long = "link", value_name = "URL")]
         links: Vec<String>,
+        /// Queue a ticket or user report as a notice for triage instead of opening a record
+        #[arg(long, conflicts_with_all = ["severity", "cvss"])]
+        queue: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

@@ -326,6 +326,50 @@ url = "{base}/broken"
             .map(Vec::len),
         Some(4)
     );
+    // A ticket joins the same queue; a vendor advisory cannot be queued by hand.
+    pw(dir.path())
+        .args([
+            "--as",
+            "cto",
+            "patch",
+            "new",
+            "--title",
+            "Ticket 4711: CVE-2026-41001 on login?",
+            "--asset",
+            "api",
+            "--source",
+            "ticket",
+            "--queue",
+        ])
+        .assert()
+        .success()
+        .stdout("queued notice #7: Ticket 4711: CVE-2026-41001 on login?\n");
+    pw(dir.path())
+        .args([
+            "--as",
+            "cto",
+            "patch",
+            "new",
+            "--title",
+            "x",
+            "--asset",
+            "api",
+            "--source",
+            "vendor-advisory",
+            "--queue",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("ticket or a user report"));
+    let out = pw(dir.path())
+        .args(["notices", "list", "--format", "json"])
+        .assert()
+        .success();
+    let doc = json(&out.get_output().stdout);
+    let ticket = &doc["notices"][6];
+    assert_eq!(ticket["source"], "ticket");
+    assert_eq!(ticket["severity"], "critical");
+    assert_eq!(ticket["asset"], "api");
     let out = pw(dir.path())
         .args(["audit", "log", "--format", "json"])
         .assert()
