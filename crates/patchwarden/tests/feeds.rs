@@ -58,7 +58,44 @@ fn outcomes(doc: &Value) -> Vec<(String, String, usize)> {
 
 #[test]
 fn feeds_fill_the_triage_queue_once_and_a_person_works_through_it() {
+    story(None);
+}
+
+#[test]
+fn the_same_story_on_postgres() {
+    let Ok(url) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
+        eprintln!(
+            "PATCHWARDEN_TEST_POSTGRES_URL is not set: the PostgreSQL feed story did not run"
+        );
+        return;
+    };
+    let name = format!("pw_feeds_{}", std::process::id());
+    let admin = |sql: String| {
+        std::process::Command::new("psql")
+            .args([url.as_str(), "-qc", &sql])
+            .status()
+            .expect("psql")
+    };
+    admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    assert!(admin(format!("CREATE DATABASE {name}")).success());
+    let db_url = format!(
+        "{}/{name}",
+        url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b)
+    );
+    story(Some(&db_url));
+    admin(format!("DROP DATABASE {name} WITH (FORCE)"));
+}
+
+/// Polls, lists and triages through the CLI; on PostgreSQL when `database_url` is given, else SQLite.
+fn story(database_url: Option<&str>) {
     let dir = tempfile::tempdir().expect("tempdir");
+    let run = || {
+        let mut cmd = pw(dir.path());
+        if let Some(url) = database_url {
+            cmd.env("PATCHWARDEN_DATABASE_URL", url);
+        }
+        cmd
+    };
     let rss = dir.path().join("weblog.xml");
     std::fs::copy(fixture("rss2.xml"), &rss).expect("copy");
     let server = StaticServer::start([
@@ -113,13 +150,10 @@ url = "{base}/broken"
     .expect("config");
     std::fs::create_dir(dir.path().join("osv")).expect("dir");
     std::fs::write(dir.path().join("osv/PYSEC-2026-901.json"), ADVISORY).expect("advisory");
-    pw(dir.path())
-        .args(["db", "import", "osv"])
-        .assert()
-        .success();
+    run().args(["db", "import", "osv"]).assert().success();
 
     // First poll: four feeds read, one relevant item each; the broken one is reported, exit 2.
-    let out = pw(dir.path())
+    let out = run()
         .args(["feeds", "poll", "--format", "json"])
         .assert()
         .code(2)
@@ -144,7 +178,7 @@ url = "{base}/broken"
             .contains("500")
     );
 
-    let out = pw(dir.path())
+    let out = run()
         .args(["notices", "list", "--untriaged", "--format", "json"])
         .assert()
         .success()
@@ -185,7 +219,7 @@ url = "{base}/broken"
 
     // Second poll: validators make three feeds cost no body; the statuspage (no validators) is read again
     // but its items were seen; the broken feed fails again.
-    let out = pw(dir.path())
+    let out = run()
         .args(["feeds", "poll", "--format", "json"])
         .assert()
         .code(2);
@@ -212,7 +246,7 @@ url = "{base}/broken"
     <item>"#;
     std::fs::write(&rss, text.replacen("<item>", new_item, 1)).expect("change feed");
     server.set_route("/broken", Route::File(fixture("rss2.xml")));
-    let out = pw(dir.path())
+    let out = run()
         .args(["feeds", "poll", "--format", "json"])
         .assert()
         .success();
@@ -226,19 +260,19 @@ url = "{base}/broken"
             o("flaky", "read", 1),
         ]
     );
-    pw(dir.path())
+    run()
         .args(["feeds", "poll", "framework"])
         .assert()
         .success()
         .stdout("ok framework: not modified\n");
-    pw(dir.path())
+    run()
         .args(["feeds", "poll", "nowhere"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no feed named \"nowhere\""));
 
     // Three days later the untriaged notices are overdue.
-    pw(dir.path())
+    run()
         .env("PATCHWARDEN_NOW", "2026-11-27T10:00:00Z")
         .args(["notices", "list", "--untriaged"])
         .assert()
@@ -249,18 +283,18 @@ url = "{base}/broken"
         ));
 
     // Triage: a viewer may not; an engineering lead opens a linked record and dismisses another.
-    pw(dir.path())
+    run()
         .args(["--as", "vic", "notices", "triage", "1", "--open-record"])
         .assert()
         .code(2);
-    pw(dir.path())
+    run()
         .args(["--as", "cto", "notices", "triage", "2", "--open-record"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
             "concerns no asset; name one with --asset",
         ));
-    let out = pw(dir.path())
+    let out = run()
         .args([
             "--as",
             "cto",
@@ -284,11 +318,11 @@ url = "{base}/broken"
         record["due_at"], "2026-11-26T09:00:00Z",
         "critical: 48 hours"
     );
-    pw(dir.path())
+    run()
         .args(["--as", "cto", "notices", "triage", "4", "--dismiss"])
         .assert()
         .code(2);
-    pw(dir.path())
+    run()
         .args([
             "--as",
             "cto",
@@ -302,7 +336,7 @@ url = "{base}/broken"
         .assert()
         .success()
         .stdout("triaged notice #4: dismissed\n");
-    pw(dir.path())
+    run()
         .args([
             "--as",
             "cto",
@@ -316,7 +350,7 @@ url = "{base}/broken"
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not waiting for triage"));
-    let out = pw(dir.path())
+    let out = run()
         .args(["notices", "list", "--untriaged", "--format", "json"])
         .assert()
         .success();
@@ -327,7 +361,7 @@ url = "{base}/broken"
         Some(4)
     );
     // A ticket joins the same queue; a vendor advisory cannot be queued by hand.
-    pw(dir.path())
+    run()
         .args([
             "--as",
             "cto",
@@ -344,7 +378,7 @@ url = "{base}/broken"
         .assert()
         .success()
         .stdout("queued notice #7: Ticket 4711: CVE-2026-41001 on login?\n");
-    pw(dir.path())
+    run()
         .args([
             "--as",
             "cto",
@@ -361,7 +395,7 @@ url = "{base}/broken"
         .assert()
         .code(2)
         .stderr(predicate::str::contains("ticket or a user report"));
-    let out = pw(dir.path())
+    let out = run()
         .args(["notices", "list", "--format", "json"])
         .assert()
         .success();
@@ -370,7 +404,7 @@ url = "{base}/broken"
     assert_eq!(ticket["source"], "ticket");
     assert_eq!(ticket["severity"], "critical");
     assert_eq!(ticket["asset"], "api");
-    let out = pw(dir.path())
+    let out = run()
         .args(["audit", "log", "--format", "json"])
         .assert()
         .success();
@@ -383,5 +417,5 @@ url = "{base}/broken"
     ] {
         assert!(log.contains(action), "{action} is audited");
     }
-    pw(dir.path()).args(["audit", "verify"]).assert().success();
+    run().args(["audit", "verify"]).assert().success();
 }
