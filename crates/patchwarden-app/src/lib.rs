@@ -5,9 +5,11 @@
 pub mod advisories;
 pub mod assets;
 pub mod eol;
+pub mod feeds;
 pub mod fix;
 pub mod image;
 pub mod inventory;
+pub mod notices;
 pub mod notify;
 mod par;
 pub mod records;

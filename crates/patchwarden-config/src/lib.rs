@@ -43,6 +43,85 @@ pub struct Config {
     pub notify: Vec<NotifyChannel>,
     pub advisories: AdvisorySettings,
     pub ignore: Vec<IgnoreRule>,
+    pub feeds: Vec<FeedSpec>,
+    pub notices: NoticeSettings,
+}
+
+/// What a feed's body is: RSS 2.0, Atom, JSON Feed, or an Atlassian Statuspage JSON API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeedKind {
+    Rss,
+    Atom,
+    Jsonfeed,
+    Statuspage,
+}
+
+impl FeedKind {
+    pub const ALL: [FeedKind; 4] = [Self::Rss, Self::Atom, Self::Jsonfeed, Self::Statuspage];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rss => "rss",
+            Self::Atom => "atom",
+            Self::Jsonfeed => "jsonfeed",
+            Self::Statuspage => "statuspage",
+        }
+    }
+}
+
+impl std::str::FromStr for FeedKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown feed kind \"{s}\" (expected rss, atom, jsonfeed or statuspage)")
+            })
+    }
+}
+
+/// Words that make a feed item security-relevant when none are configured.
+pub const DEFAULT_FEED_KEYWORDS: [&str; 7] = [
+    "security",
+    "vulnerability",
+    "CVE",
+    "advisory",
+    "patch",
+    "exploit",
+    "breach",
+];
+
+/// A vendor's advisory or status feed, polled by `feeds poll`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedSpec {
+    pub name: String,
+    pub url: String,
+    pub kind: FeedKind,
+    /// The vendor or service the feed speaks for (default: the feed's name).
+    pub vendor: String,
+    /// The asset the feed concerns, if it names one of `[[assets]]`.
+    pub asset: Option<String>,
+    /// An item is relevant when its title or text contains one of these (case-insensitive, whole words).
+    pub keywords: Vec<String>,
+    /// How often the scheduler polls the feed.
+    pub interval: PolicyDuration,
+}
+
+/// The triage queue's policy.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NoticeSettings {
+    /// A notice left untriaged longer than this is overdue and alerted.
+    pub triage_within: PolicyDuration,
+}
+
+impl Default for NoticeSettings {
+    fn default() -> Self {
+        Self {
+            triage_within: PolicyDuration::days(2),
+        }
+    }
 }
 
 /// A vulnerability the team has decided not to report, with a reason and (usually) an expiry.
@@ -157,6 +236,8 @@ impl Default for Config {
             advisories: AdvisorySettings::default(),
             ignore: Vec::new(),
             notify: Vec::new(),
+            feeds: Vec::new(),
+            notices: NoticeSettings::default(),
             tasks: vec![
                 task(
                     "process_data_governance",
@@ -237,6 +318,8 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
             "assets",
             "tasks",
             "notify",
+            "feeds",
+            "notices",
         ],
     );
     let defaults = Config::default();
@@ -275,17 +358,135 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
     };
     let ignore = read_ignores(r, root);
     let notify = read_notify(r, root);
+    let feeds = read_feeds(r, root, &assets);
+    let notices = match r.table(root, "notices") {
+        Some(t) => {
+            r.known_keys(&t, &["triage_within"]);
+            NoticeSettings {
+                triage_within: r
+                    .parsed(&t, "triage_within", "bad-duration")
+                    .unwrap_or(defaults.notices.triage_within),
+            }
+        }
+        None => defaults.notices,
+    };
     Config {
         notify,
         database_url,
         advisories,
         ignore,
+        feeds,
+        notices,
         policy,
         people,
         layers,
         assets,
         tasks,
     }
+}
+
+fn read_feeds(r: &mut Reader<'_>, root: &Table<'_, '_>, assets: &[Asset]) -> Vec<FeedSpec> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for t in r.array_of_tables(root, "feeds") {
+        r.known_keys(
+            &t,
+            &[
+                "name", "url", "kind", "vendor", "asset", "keywords", "interval",
+            ],
+        );
+        let Some((name, span)) = r.required_string(&t, "name") else {
+            continue;
+        };
+        unique_name(r, &mut seen, "feed", &name, span);
+        let url = r.required_string(&t, "url").and_then(|(url, span)| {
+            if url.starts_with("https://") || url.starts_with("http://") {
+                Some(url)
+            } else {
+                r.error(
+                    span,
+                    "bad-url",
+                    format!("feed `{name}`: `url` must be an http:// or https:// URL"),
+                );
+                None
+            }
+        });
+        let kind = if t.has("kind") {
+            r.parsed::<FeedKind>(&t, "kind", "unknown-feed-kind")
+        } else {
+            r.error(
+                t.span.clone(),
+                "missing-key",
+                format!(
+                    "`{}.kind` is required (rss, atom, jsonfeed or statuspage)",
+                    t.path
+                ),
+            );
+            None
+        };
+        let asset = r.string(&t, "asset").map(|(asset, span)| {
+            if !assets.iter().any(|a| a.name == asset) {
+                r.error(
+                    span,
+                    "unknown-asset",
+                    format!("feed `{name}`: unknown asset \"{asset}\""),
+                );
+            }
+            asset
+        });
+        let keywords: Vec<String> = match r.strings(&t, "keywords") {
+            Some(list) => {
+                if list.is_empty() {
+                    r.error(
+                        t.span.clone(),
+                        "missing-keywords",
+                        format!("feed `{name}`: `keywords` must name at least one word (leave it out for the defaults)"),
+                    );
+                }
+                for (word, span) in &list {
+                    if word.trim().is_empty() {
+                        r.error(
+                            span.clone(),
+                            "bad-keyword",
+                            format!("feed `{name}`: an empty keyword matches everything"),
+                        );
+                    }
+                }
+                list.into_iter().map(|s| s.0).collect()
+            }
+            None => DEFAULT_FEED_KEYWORDS
+                .iter()
+                .map(|&k| k.to_owned())
+                .collect(),
+        };
+        let interval = r
+            .parsed::<PolicyDuration>(&t, "interval", "bad-duration")
+            .and_then(|every| {
+                if every.as_secs() < 60 {
+                    r.error(
+                        t.span.clone(),
+                        "bad-duration",
+                        format!("feed `{name}`: `interval` must be at least 1m"),
+                    );
+                    None
+                } else {
+                    Some(every)
+                }
+            })
+            .unwrap_or(PolicyDuration::hours(1));
+        if let (Some(url), Some(kind)) = (url, kind) {
+            out.push(FeedSpec {
+                vendor: r.string(&t, "vendor").map_or_else(|| name.clone(), |s| s.0),
+                name,
+                url,
+                kind,
+                asset,
+                keywords,
+                interval,
+            });
+        }
+    }
+    out
 }
 
 fn read_ignores(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Vec<IgnoreRule> {

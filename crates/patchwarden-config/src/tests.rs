@@ -76,7 +76,7 @@ command = ["sync"]
     assert_eq!(
         problems(src),
         [
-            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks, notify) [unknown-key]",
+            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks, notify, feeds, notices) [unknown-key]",
             "patchwarden.toml:3:16: `policy.scan_cadence`: invalid duration \"daily\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:5:12: `policy.targets.critical`: invalid duration \"two days\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:6:8: `policy.targets.high` must be a string, found an integer [wrong-type]",
@@ -286,4 +286,95 @@ repository = "team/api"
     );
     assert!(bad.iter().any(|p| p.contains("unknown-forge")), "{bad:?}");
     assert!(bad.iter().any(|p| p.contains("api_url")), "{bad:?}");
+}
+
+#[test]
+fn feeds_are_read_with_their_defaults() {
+    let cfg = parse(
+        r#"
+[[assets]]
+name = "api"
+layer = "app-dependencies"
+[[feeds]]
+name = "supabase-status"
+vendor = "Supabase"
+kind = "statuspage"
+url = "https://status.supabase.com/api/v2/incidents.json"
+asset = "api"
+interval = "30m"
+[[feeds]]
+name = "django"
+kind = "rss"
+url = "https://www.djangoproject.com/rss/weblog/"
+keywords = ["security", "CVE"]
+[notices]
+triage_within = "1d"
+"#,
+        "x.toml",
+    )
+    .expect("valid config");
+    assert_eq!(cfg.feeds.len(), 2);
+    assert_eq!(cfg.feeds[0].kind, FeedKind::Statuspage);
+    assert_eq!(cfg.feeds[0].vendor, "Supabase");
+    assert_eq!(cfg.feeds[0].asset.as_deref(), Some("api"));
+    assert_eq!(cfg.feeds[0].interval, PolicyDuration::minutes(30));
+    assert_eq!(cfg.feeds[0].keywords, DEFAULT_FEED_KEYWORDS);
+    assert_eq!(
+        cfg.feeds[1].vendor, "django",
+        "the vendor defaults to the name"
+    );
+    assert_eq!(cfg.feeds[1].keywords, ["security", "CVE"]);
+    assert_eq!(cfg.feeds[1].interval, PolicyDuration::hours(1));
+    assert_eq!(cfg.notices.triage_within, PolicyDuration::days(1));
+}
+
+#[test]
+fn feed_mistakes_are_reported_where_they_are() {
+    let got = problems(
+        r#"[[feeds]]
+name = "a"
+kind = "xml"
+url = "ftp://example.com/feed"
+asset = "nowhere"
+keywords = []
+colour = "red"
+[[feeds]]
+name = "a"
+url = "https://example.com/feed"
+interval = "10s"
+"#,
+    );
+    let want = [
+        ("patchwarden.toml:1:1:", "[missing-keywords]"),
+        ("patchwarden.toml:3:8:", "[unknown-feed-kind]"),
+        ("patchwarden.toml:4:7:", "[bad-url]"),
+        ("patchwarden.toml:5:9:", "[unknown-asset]"),
+        ("patchwarden.toml:7:1:", "[unknown-key]"),
+        ("patchwarden.toml:8:1:", "[missing-key]"),
+        ("patchwarden.toml:8:1:", "[bad-duration]"),
+        ("patchwarden.toml:9:8:", "[duplicate-name]"),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:#?}");
+    for (line, (at, code)) in got.iter().zip(want) {
+        assert!(
+            line.starts_with(at) && line.ends_with(code),
+            "{line} should be {at} … {code}"
+        );
+    }
+}
+
+#[test]
+fn the_template_feed_examples_are_valid() {
+    let start = TEMPLATE.find("# [[feeds]]").expect("feed examples");
+    let end = TEMPLATE
+        .find("# The triage queue")
+        .expect("notices section");
+    let feeds: String = TEMPLATE[start..end]
+        .lines()
+        .map(|l| l.strip_prefix("# ").unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let cfg = parse(&feeds, "patchwarden.toml").expect("the examples parse");
+    let vendors: Vec<&str> = cfg.feeds.iter().map(|f| f.vendor.as_str()).collect();
+    assert_eq!(vendors, ["Supabase", "Vercel", "Stripe", "AWS", "Django"]);
 }

@@ -7,6 +7,7 @@ pub mod actor;
 pub mod audit;
 pub mod duration;
 pub mod estate;
+pub mod notice;
 pub mod notify;
 pub mod people;
 pub mod policy;

@@ -132,9 +132,12 @@ impl Reply {
 
 impl Client {
     fn new(base: String, tokens: Vec<(String, String)>) -> Self {
+        // A fresh connection per request: a connection the server closed after an answer (a refused
+        // upload it did not read) is never reused by the next request.
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
+            .max_idle_connections(0)
             .build()
             .into();
         Self {

@@ -25,7 +25,7 @@ pub struct RecordFilter {
     pub ids: Vec<i64>,
 }
 
-fn document(record: &PatchRecord) -> Result<String> {
+pub(crate) fn document(record: &PatchRecord) -> Result<String> {
     serde_json::to_string(record)
         .map_err(|e| StoreError::Corrupt(format!("record {}: {e}", record.id)))
 }
@@ -42,43 +42,54 @@ fn closed_at(record: &PatchRecord) -> Option<DateTime<Utc>> {
     }
 }
 
+/// Inserts `$record` (its `id` assigned here) with a `record.opened` event inside the open transaction
+/// `$tx`, evaluating to the stored record.
+macro_rules! insert_record_in_tx {
+    ($tx:expr, $record:expr, $actor:expr, $details:expr) => {{
+        let mut record: patchwarden_core::PatchRecord = $record;
+        let id: i64 = sqlx::query(
+            "INSERT INTO records (version, asset, vulnerability, state, severity, detected_at, due_at, closed_at, document) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, '{}') RETURNING id",
+        )
+        .bind(record.version)
+        .bind(&record.asset)
+        .bind(&record.vulnerability)
+        .bind(record.state.as_str())
+        .bind(record.severity.map(|s| s.as_str()))
+        .bind(record.detected_at)
+        .bind(record.due_at)
+        .fetch_one(&mut *$tx)
+        .await?
+        .try_get("id")?;
+        record.id = id;
+        sqlx::query("UPDATE records SET document = $1 WHERE id = $2")
+            .bind($crate::records::document(&record)?)
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?;
+        $crate::audit::append_in_tx!($tx, patchwarden_core::EventDraft::new(
+            record.detected_at.max(record.clock_started_at),
+            $actor,
+            "record.opened",
+            format!("record:{id}"),
+            $details.to_string(),
+        ));
+        record
+    }};
+}
+pub(crate) use insert_record_in_tx;
+
 impl Store {
     /// Stores a new record (its `id` is assigned here) with a `record.opened` event.
     pub async fn create_record(
         &self,
-        mut record: PatchRecord,
+        record: PatchRecord,
         actor: &str,
         details: serde_json::Value,
     ) -> Result<PatchRecord> {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query(
-                "INSERT INTO records (version, asset, vulnerability, state, severity, detected_at, due_at, closed_at, document) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, '{}') RETURNING id",
-            )
-            .bind(record.version)
-            .bind(&record.asset)
-            .bind(&record.vulnerability)
-            .bind(record.state.as_str())
-            .bind(record.severity.map(|s| s.as_str()))
-            .bind(record.detected_at)
-            .bind(record.due_at)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
-            record.id = id;
-            sqlx::query("UPDATE records SET document = $1 WHERE id = $2")
-                .bind(document(&record)?)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            append_in_tx!(tx, EventDraft::new(
-                record.detected_at.max(record.clock_started_at),
-                actor,
-                "record.opened",
-                format!("record:{id}"),
-                details.to_string(),
-            ));
+            let record = insert_record_in_tx!(tx, record, actor, details);
             tx.commit().await?;
             Ok(record)
         })

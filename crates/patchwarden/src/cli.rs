@@ -202,6 +202,14 @@ branch it was building unless --keep-failed. Exit codes: 0 done, 1 the tests fai
     #[command(subcommand)]
     Db(DbCommand),
 
+    /// Poll the vendor advisory and status feeds of [[feeds]]
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
+
+    /// The triage queue: vendor notices, tickets and user reports waiting for a decision
+    #[command(subcommand)]
+    Notices(NoticesCommand),
+
     /// Read and verify the tamper-evident audit log
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -316,6 +324,77 @@ Examples:
         after: i64,
         #[arg(long, default_value_t = 100)]
         limit: i64,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Fetch each feed (or the one named) and queue its new security-relevant items as notices
+    #[command(after_help = "\
+Examples:
+  patchwarden feeds poll                       every feed in patchwarden.toml
+  patchwarden feeds poll supabase-status       one feed
+  patchwarden feeds poll --format json
+
+Requests are conditional (ETag / Last-Modified): an unchanged feed costs one request and no body. Items are
+remembered by id, so each is considered once. An item whose title or text holds one of the feed's
+`keywords` becomes a notice with the CVE ids it names and their severity from the advisory database.
+A feed that fails (network, HTTP status, unparsable body) is reported and the others still poll; it is
+tried again next time. Exit code 2 if any feed failed.")]
+    Poll {
+        /// The feed's `name` in [[feeds]]; default: all of them
+        #[arg(value_name = "NAME")]
+        name: Option<String>,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoticesCommand {
+    /// List notices, oldest first, flagging those untriaged past [notices] triage_within
+    #[command(after_help = "\
+Examples:
+  patchwarden notices list
+  patchwarden notices list --untriaged
+  patchwarden notices list --format json
+
+A warning on stderr names the untriaged notices older than `triage_within` (default 2d).")]
+    List {
+        /// Only notices waiting for a decision
+        #[arg(long)]
+        untriaged: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Decide on a notice: open a patch record for it, or dismiss it with a reason
+    #[command(after_help = "\
+Examples:
+  patchwarden --as cto notices triage 3 --open-record
+  patchwarden --as cto notices triage 3 --open-record --severity critical --asset api
+  patchwarden --as cto notices triage 4 --dismiss --reason \"we do not use that service\"
+
+Needs the engineering_lead, incident_commander or release_owner role. Each decision is an audit event.")]
+    Triage {
+        /// The notice's id (from `notices list`)
+        id: i64,
+        /// Open a patch record linked to the notice
+        #[arg(long, conflicts_with = "dismiss", required_unless_present = "dismiss")]
+        open_record: bool,
+        /// The record's severity [default: the known severity of the notice's CVEs]
+        #[arg(long, requires = "open_record", value_parser = ["critical", "high", "medium", "low"])]
+        severity: Option<String>,
+        /// The record's asset [default: the feed's asset]
+        #[arg(long, requires = "open_record")]
+        asset: Option<String>,
+        /// Dismiss the notice (needs --reason)
+        #[arg(long, requires = "reason")]
+        dismiss: bool,
+        /// Why the notice is dismissed
+        #[arg(long, requires = "dismiss")]
+        reason: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
@@ -552,7 +631,11 @@ pub enum PatchCommand {
     #[command(after_help = "\
 Examples:
   patchwarden --as cto patch new --title 'Supabase auth advisory' --asset auth --severity high --source vendor-advisory --link https://example.invalid/advisory
-  patchwarden --as cto patch new --title 'XSS report' --asset web --cvss 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N' --source user-report")]
+  patchwarden --as cto patch new --title 'XSS report' --asset web --cvss 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N' --source user-report
+  patchwarden --as cto patch new --title 'Ticket 4711: login bypass?' --asset web --source ticket --queue
+
+With --queue a ticket or user report joins the triage queue as a notice (`patchwarden notices list`)
+instead of opening a record; CVE ids in the title are noted with their known severity.")]
     New {
         #[arg(long)]
         title: String,
@@ -567,6 +650,9 @@ Examples:
         source: String,
         #[arg(long = "link", value_name = "URL")]
         links: Vec<String>,
+        /// Queue a ticket or user report as a notice for triage instead of opening a record
+        #[arg(long, conflicts_with_all = ["severity", "cvss"])]
+        queue: bool,
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },

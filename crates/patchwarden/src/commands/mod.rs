@@ -5,6 +5,7 @@ mod audit;
 mod config;
 mod cvss;
 mod db;
+mod feeds;
 mod fix;
 mod init;
 mod notify;
@@ -54,6 +55,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(cmd) => block_on(report::run(global, cmd)),
         Command::Scan(args) => block_on(scan::run(global, args)),
         Command::Db(cmd) => block_on(db::run(global, cmd)),
+        Command::Feeds(cmd) => block_on(feeds::run(global, cmd)),
+        Command::Notices(cmd) => block_on(feeds::notices(global, cmd)),
         Command::Audit(cmd) => block_on(audit::run(global, cmd)),
         Command::Scheduler { once, tick, lease } => {
             block_on(tasks::scheduler(global, once, &tick, &lease))

@@ -83,10 +83,41 @@ async fn dispatch(app: &App, cmd: PatchCommand) -> anyhow::Result<Outcome> {
         PatchCommand::New {
             title,
             asset,
+            source,
+            links,
+            queue: true,
+            format,
+            ..
+        } => {
+            let notice = app
+                .report_notice(patchwarden_app::notices::Report {
+                    source: source.parse().map_err(anyhow::Error::msg)?,
+                    title,
+                    asset: Some(asset),
+                    link: links.first().cloned(),
+                    text: links.join("\n"),
+                })
+                .await?;
+            match format {
+                Format::Json => print_json("notice", &notice)?,
+                Format::Table => writeln!(
+                    anstream::stdout().lock(),
+                    "{} notice #{}: {}",
+                    good("queued"),
+                    notice.id,
+                    notice.notice.title
+                )?,
+            }
+            return Ok(Outcome::Ok);
+        }
+        PatchCommand::New {
+            title,
+            asset,
             severity: sev,
             cvss,
             source,
             links,
+            queue: false,
             format,
         } => {
             let record = app
