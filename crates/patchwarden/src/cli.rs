@@ -1023,6 +1023,9 @@ pub struct ServeArgs {
     /// The URL users reach the server at; an https:// origin marks the session cookie Secure
     #[arg(long, value_name = "URL", env = "PATCHWARDEN_PUBLIC_ORIGIN")]
     pub public_origin: Option<String>,
+    /// Do not run the scheduler in this process (run `patchwarden scheduler` elsewhere)
+    #[arg(long)]
+    pub no_scheduler: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -350,3 +350,36 @@ fn two_serve_processes_on_one_postgres_database_stay_consistent() {
     rt.block_on(sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn))
         .expect("drop db");
 }
+
+#[test]
+fn serve_runs_the_scheduler_in_process_and_stops_it_with_the_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let marker = dir.path().join("ran");
+    std::fs::write(
+        dir.path().join("patchwarden.toml"),
+        format!(
+            "{TEAM}\n[[tasks]]\nname = \"touch\"\nevery = \"1m\"\ncommand = [\"touch\", \"{}\"]\ntimeout = \"30s\"\n",
+            marker.display()
+        ),
+    )
+    .expect("config");
+    // Two seconds before a slot: the scheduler's second tick (after 5 s) finds it due.
+    let served = Served::start(dir.path(), &[("PATCHWARDEN_NOW", "2026-09-01T09:00:58Z")]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !marker.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let (status, log) = served.stop();
+    assert!(marker.exists(), "the task ran inside serve: {log}");
+    assert!(status.success(), "{log}");
+    let out = pw(dir.path())
+        .args(["tasks", "history", "touch", "--format", "json"])
+        .env("PATCHWARDEN_NOW", "2026-09-01T09:02:00Z")
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout).contains("succeeded"),
+        "{}",
+        String::from_utf8_lossy(&out.get_output().stdout)
+    );
+}

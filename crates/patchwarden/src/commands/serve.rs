@@ -52,6 +52,15 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<Outcome
         .map(|_| settings::now())
         .transpose()?;
     let (app, _) = App::open(settings::resolve(global)?).await?;
+    // The same scheduler as `patchwarden scheduler`, in this process: claims make a slot run once even
+    // with several servers on one database.
+    let scheduler = (!args.no_scheduler).then(|| {
+        let options = patchwarden_app::tasks::SchedulerOptions {
+            runner: super::tasks::runner_name(),
+            ..patchwarden_app::tasks::SchedulerOptions::default()
+        };
+        app.scheduler(options, super::tasks::clock(&app))
+    });
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -76,7 +85,24 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<Outcome
     tracing::info!(address = %local, database = app.store.backend_name(), "serving");
     // The bound address on stdout, so a script that asked for port 0 can find it.
     writeln!(std::io::stdout().lock(), "listening on http://{local}")?;
-    patchwarden_server::serve(listener, state, patchwarden_server::shutdown_signal()).await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = scheduler.map(|s| {
+        tracing::info!("scheduler started");
+        tokio::spawn(s.run_until(async move {
+            let mut stopped = stopped;
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }))
+    });
+    let shutdown = async move {
+        patchwarden_server::shutdown_signal().await;
+        let _ = stop.send(true);
+    };
+    patchwarden_server::serve(listener, state, shutdown).await?;
+    if let Some(scheduler) = scheduler {
+        scheduler
+            .await
+            .context("the scheduler stopped abnormally")??;
+    }
     app.store.close().await;
     Ok(Outcome::Ok)
 }

@@ -32,7 +32,7 @@ fn duration_arg(flag: &str, text: &str) -> anyhow::Result<Duration> {
 }
 
 /// The scheduler's clock: `PATCHWARDEN_NOW` (or the real time) at start, then running in real time.
-fn clock(app: &App) -> Clock {
+pub(crate) fn clock(app: &App) -> Clock {
     if std::env::var_os("PATCHWARDEN_NOW").is_some() {
         offset_clock(app.settings.now)
     } else {
@@ -40,7 +40,7 @@ fn clock(app: &App) -> Clock {
     }
 }
 
-fn runner_name() -> String {
+pub(crate) fn runner_name() -> String {
     let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
     let host = host.trim();
     format!(
@@ -70,25 +70,12 @@ pub async fn scheduler(
         scheduler.wait_for_runs().await?;
     } else {
         tracing::info!("scheduler started");
-        scheduler.run_until(shutdown_signal()).await?;
+        scheduler
+            .run_until(patchwarden_server::shutdown_signal())
+            .await?;
     }
     app.store.close().await;
     Ok(Outcome::Ok)
-}
-
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }
 
 pub async fn run(global: &GlobalArgs, cmd: TasksCommand) -> anyhow::Result<Outcome> {
