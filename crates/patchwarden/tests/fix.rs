@@ -772,3 +772,128 @@ fn a_uv_lock_is_updated_with_uv_itself() {
         "{lock}"
     );
 }
+
+#[test]
+fn a_poetry_lock_is_updated_with_poetry_itself() {
+    let venv_bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin");
+    assert!(
+        venv_bin.join("poetry").is_file(),
+        "poetry is missing: run scripts/install-references"
+    );
+    let path_var = std::env::join_paths(std::iter::once(venv_bin.clone()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").expect("PATH")),
+    ))
+    .expect("PATH");
+    // Poetry reads package details from the index's JSON API by default; pointed at the simple index (the one
+    // pip itself uses, asked at run time) it reads what pip and uv read.
+    let index = Process::new(venv_bin.join("python"))
+        .args([
+            "-c",
+            "from pip._internal.models.index import PyPI; print(PyPI.simple_url)",
+        ])
+        .output()
+        .expect("python");
+    let index = String::from_utf8_lossy(&index.stdout).trim().to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("web");
+    std::fs::create_dir_all(&path).expect("mkdir");
+    std::fs::write(
+        path.join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"web\"\nversion = \"0.1.0\"\nrequires-python = \">=3.10,<4\"\ndependencies = [\"django (>=4.2,<5)\"]\n\n\
+             [tool.poetry]\npackage-mode = false\n\n[[tool.poetry.source]]\nname = \"index\"\nurl = \"{index}\"\npriority = \"primary\"\n"
+        ),
+    )
+    .expect("manifest");
+    std::fs::write(path.join(".gitignore"), ".patchwarden/\n").expect("ignore");
+    std::fs::write(
+        path.join("patchwarden.toml"),
+        "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n",
+    )
+    .expect("config");
+    let cache = dir.path().join("poetry-cache");
+    let status = Process::new(venv_bin.join("poetry"))
+        .args(["add", "--quiet", "--lock", "django@4.2"])
+        .env("POETRY_CACHE_DIR", &cache)
+        .current_dir(&path)
+        .status()
+        .expect("poetry");
+    assert!(status.success(), "poetry add");
+    git(&path, &["init", "-q", "-b", "main"]);
+    git(&path, &["add", "-A"]);
+    git(
+        &path,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.invalid",
+            "commit",
+            "-qm",
+            "init",
+        ],
+    );
+    let pw = || {
+        let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
+        cmd.current_dir(&path)
+            .env_remove("PATCHWARDEN_DATA_DIR")
+            .env_remove("PATCHWARDEN_DATABASE_URL")
+            .env_remove("PATCHWARDEN_USER")
+            .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
+            .env("POETRY_CACHE_DIR", &cache)
+            .env("PATH", &path_var)
+            .env("NO_COLOR", "1");
+        cmd
+    };
+    pw().args(["db", "import"])
+        .arg(shared_data().join("osv/PyPI/all.zip"))
+        .assert()
+        .success();
+    pw().args(["scan", "."]).assert().success();
+    pw().args([
+        "--as",
+        "lena",
+        "patch",
+        "assess",
+        "1",
+        "2",
+        "--severity",
+        "high",
+        "--reason",
+        "r",
+        "--data-at-risk",
+        "none",
+    ])
+    .assert()
+    .success();
+    pw().args([
+        "--as",
+        "lena",
+        "fix",
+        "1",
+        "2",
+        "--release-owner",
+        "lena",
+        "--release-date",
+        "2026-09-02",
+    ])
+    .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
+    .assert()
+    .success()
+    .stdout(predicate::str::contains("→ 4.2.3 in poetry.lock"));
+    // `poetry add django@^4.2.3` takes the newest 4.x at or above 4.2.3; the re-scan confirmed the fix.
+    let lock = git(&path, &["show", "patchwarden/1-2:poetry.lock"]);
+    let version = lock
+        .split("name = \"django\"\nversion = \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("django in the lockfile");
+    let parts: Vec<u32> = version
+        .split('.')
+        .map(|p| p.parse().expect("a number"))
+        .collect();
+    assert!(
+        parts.len() == 3 && parts[..2] == [4, 2] && parts[2] >= 3,
+        "{version}"
+    );
+}
