@@ -897,3 +897,23 @@ fn a_poetry_lock_is_updated_with_poetry_itself() {
         "{version}"
     );
 }
+
+#[test]
+fn a_finding_still_there_after_the_update_is_refused_naming_where() {
+    // requirements.txt includes base.txt; both pin django 4.2.0: the scan saw it in base.txt, and updating
+    // that pin alone leaves the other.
+    let repo = Repo::new(&[
+        ("requirements.txt", "-r base.txt\ndjango==4.2.0\n"),
+        ("base.txt", "django==4.2.0\n"),
+    ]);
+    repo.fix(&["--test-command", "true"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "after the update the finding is still there",
+        ))
+        .stderr(predicate::str::contains("requirements.txt:2"));
+    repo.untouched();
+    assert_eq!(git(&repo.path, &["branch", "--list", "patchwarden/*"]), "");
+    assert_eq!(repo.state("1"), "assessed");
+}

@@ -88,6 +88,18 @@ type PackageAt = (String, String, String, String);
 /// What the records' findings of one package say: (records, advisories, fixed versions).
 type Findings = (Vec<i64>, Vec<String>, Vec<String>);
 
+/// The format of a lockfile in the repository, by its name and content; a `.txt` file that is neither
+/// is a requirements file another one includes (`-r base.txt`), as the scan read it.
+fn detect_format(repo: &Path, file: &str) -> Option<patchwarden_lockfiles::Format> {
+    let head: Vec<u8> = std::fs::read(repo.join(file))
+        .map(|b| b.into_iter().take(512).collect())
+        .unwrap_or_default();
+    patchwarden_lockfiles::detect(file, &head).or_else(|| {
+        file.ends_with(".txt")
+            .then_some(patchwarden_lockfiles::Format::Requirements)
+    })
+}
+
 /// The lockfile part of a finding's `file:line` source.
 fn source_file(source: &str) -> &str {
     match source.rsplit_once(':') {
@@ -193,7 +205,7 @@ impl App {
             let target = self
                 .fix_target(&ecosystem, &package, &installed, &advisories, &fixed)
                 .await?;
-            let format = patchwarden_lockfiles::detect(&file, b"");
+            let format = detect_format(&repo, &file);
             let update = match (&target, format) {
                 (Some(t), Some(format)) => {
                     tools::update_for(format, &package, &installed, t).map(|u| u.describe(&file))
@@ -333,8 +345,7 @@ impl App {
 
         let mut worktree = git::BranchWorktree::create(&repo, &branch)?;
         for c in &report.changes {
-            let (Some(t), Some(format)) = (&c.target, patchwarden_lockfiles::detect(&c.file, b""))
-            else {
+            let (Some(t), Some(format)) = (&c.target, detect_format(&repo, &c.file)) else {
                 continue;
             };
             let file = worktree.path.join(&c.file);
@@ -345,7 +356,13 @@ impl App {
                 tools::apply(&update, &folder, &file, &c.package, t)?;
             }
         }
-        self.confirm_fixed(&worktree.path, &report.changes, &records)
+        let scanned = request
+            .dir
+            .canonicalize()
+            .ok()
+            .and_then(|d| d.strip_prefix(&repo).ok().map(Path::to_path_buf))
+            .unwrap_or_default();
+        self.confirm_fixed(&worktree.path.join(scanned), &records)
             .await?;
         let commit = worktree.commit(&commit_message(&report.changes))?;
         report.commit = Some(commit.clone());
@@ -449,18 +466,11 @@ impl App {
         Ok(())
     }
 
-    /// Re-scans the changed lockfiles: the fix is refused while any of the records' findings remains.
-    async fn confirm_fixed(
-        &self,
-        tree: &Path,
-        changes: &[Change],
-        records: &[PatchRecord],
-    ) -> Result<()> {
-        let mut paths: Vec<PathBuf> = changes.iter().map(|c| tree.join(&c.file)).collect();
-        paths.sort();
-        paths.dedup();
+    /// Re-scans the changed tree (the scanned folder, in the worktree): the fix is refused while any of the
+    /// records' findings remains anywhere in it.
+    async fn confirm_fixed(&self, folder: &Path, records: &[PatchRecord]) -> Result<()> {
         let request = ScanRequest {
-            paths,
+            paths: vec![folder.to_path_buf()],
             record: false,
             ..ScanRequest::default()
         };
@@ -485,7 +495,7 @@ impl App {
             .collect();
         if !remaining.is_empty() {
             return Err(AppError::Input(format!(
-                "after the update the finding is still there: {}; a dependency may pin the old version (update it, or override the transitive version)",
+                "after the update the finding is still there: {}; another file or a dependency still pins the old version (update it too, or override the transitive version)",
                 remaining.join("; ")
             )));
         }
