@@ -30,7 +30,7 @@ pub use audit::AuditVerification;
 pub use eol::EolProductRow;
 pub use estate::{AssetPatch, StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
-pub use records::{EvidenceFile, RecordFilter};
+pub use records::{EvidenceFile, RecordFilter, RecordQuery};
 pub use users::{StoredSession, StoredToken, StoredUser};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use patchwarden_core::workflow::State;
-use patchwarden_core::{EventDraft, PatchRecord};
+use patchwarden_core::{EventDraft, PatchRecord, Severity};
 use sqlx::Row;
 
 use crate::audit::append_in_tx;
@@ -23,6 +23,16 @@ pub struct RecordFilter {
     pub asset: Option<String>,
     pub open_only: bool,
     pub ids: Vec<i64>,
+}
+
+/// Which records to list a page of: every given condition must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordQuery {
+    pub asset: Option<String>,
+    /// Leave out closed and dismissed records.
+    pub open_only: bool,
+    pub state: Option<State>,
+    pub severity: Option<Severity>,
 }
 
 fn document(record: &PatchRecord) -> Result<String> {
@@ -111,6 +121,69 @@ impl Store {
                 if filter.ids.is_empty() || filter.ids.contains(&record.id) {
                     out.push(record);
                 }
+            }
+            Ok(out)
+        })
+    }
+
+    /// How many records match `query`, and those of them at `offset..offset + limit` in id order: the
+    /// filtering and paging happen in the database, so a page costs the same however many records there are.
+    pub async fn records_page(
+        &self,
+        query: &RecordQuery,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<PatchRecord>)> {
+        const WHERE: &str = "WHERE (CAST($1 AS TEXT) IS NULL OR asset = $1) \
+             AND (NOT $2 OR state NOT IN ('closed', 'dismissed')) \
+             AND (CAST($3 AS TEXT) IS NULL OR state = $3) \
+             AND (CAST($4 AS TEXT) IS NULL OR severity = $4)";
+        let state = query.state.map(|s| s.as_str());
+        let severity = query.severity.map(|s| s.as_str());
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM records {WHERE}"))
+                .bind(&query.asset)
+                .bind(query.open_only)
+                .bind(state)
+                .bind(severity)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+            let rows = sqlx::query(&format!(
+                "SELECT document FROM records {WHERE} ORDER BY id LIMIT $5 OFFSET $6"
+            ))
+            .bind(&query.asset)
+            .bind(query.open_only)
+            .bind(state)
+            .bind(severity)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(from_document(r.try_get("document")?)?);
+            }
+            Ok((total, out))
+        })
+    }
+
+    /// The records still open and those closed or dismissed at or after `since`: every record a report
+    /// on a period starting at `since` can count, without reading the older history.
+    pub async fn records_active_since(&self, since: DateTime<Utc>) -> Result<Vec<PatchRecord>> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT document FROM records \
+                 WHERE state NOT IN ('closed', 'dismissed') OR closed_at >= $1 ORDER BY id",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(from_document(r.try_get("document")?)?);
             }
             Ok(out)
         })
