@@ -134,33 +134,46 @@ impl Store {
         offset: i64,
         limit: i64,
     ) -> Result<(i64, Vec<PatchRecord>)> {
-        const WHERE: &str = "WHERE (CAST($1 AS TEXT) IS NULL OR asset = $1) \
-             AND (NOT $2 OR state NOT IN ('closed', 'dismissed')) \
-             AND (CAST($3 AS TEXT) IS NULL OR state = $3) \
-             AND (CAST($4 AS TEXT) IS NULL OR severity = $4)";
-        let state = query.state.map(|s| s.as_str());
-        let severity = query.severity.map(|s| s.as_str());
+        // Only the conditions given, so that the database can use its indexes (a `$1 IS NULL OR …`
+        // condition makes SQLite scan every row).
+        let mut conditions = Vec::new();
+        let mut values: Vec<&str> = Vec::new();
+        for (column, value) in [
+            ("state", query.state.map(State::as_str)),
+            ("severity", query.severity.map(Severity::as_str)),
+            ("asset", query.asset.as_deref()),
+        ] {
+            if let Some(v) = value {
+                values.push(v);
+                conditions.push(format!("{column} = ${}", values.len()));
+            }
+        }
+        if query.open_only {
+            conditions.push("state NOT IN ('closed', 'dismissed')".to_owned());
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM records {filter}");
+        let page_sql = format!(
+            "SELECT document FROM records {filter} ORDER BY id LIMIT ${} OFFSET ${}",
+            values.len() + 1,
+            values.len() + 2
+        );
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
-            let total: i64 = sqlx::query(&format!("SELECT COUNT(*) AS n FROM records {WHERE}"))
-                .bind(&query.asset)
-                .bind(query.open_only)
-                .bind(state)
-                .bind(severity)
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
-            let rows = sqlx::query(&format!(
-                "SELECT document FROM records {WHERE} ORDER BY id LIMIT $5 OFFSET $6"
-            ))
-            .bind(&query.asset)
-            .bind(query.open_only)
-            .bind(state)
-            .bind(severity)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&mut *tx)
-            .await?;
+            let mut count = sqlx::query(&count_sql);
+            for v in &values {
+                count = count.bind(*v);
+            }
+            let total: i64 = count.fetch_one(&mut *tx).await?.try_get("n")?;
+            let mut page = sqlx::query(&page_sql);
+            for v in &values {
+                page = page.bind(*v);
+            }
+            let rows = page.bind(limit).bind(offset).fetch_all(&mut *tx).await?;
             tx.commit().await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
