@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use patchwarden_core::workflow::{self, NewRecord, PatchRecord, RecordSource, TestEvidence};
+use patchwarden_core::workflow::{self, NewRecord, PatchRecord, RecordSource, State, TestEvidence};
 use patchwarden_core::{Action, EventDraft, Person, Severity};
-use patchwarden_store::{EvidenceFile, RecordFilter, StoredFinding};
+use patchwarden_store::{EvidenceFile, RecordFilter, RecordQuery, StoredFinding};
 
 use crate::{App, AppError, Result, SYSTEM};
 
@@ -214,6 +214,40 @@ impl App {
             out.push(self.housekeep(r).await?);
         }
         Ok(out)
+    }
+
+    /// The records still open and those closed or dismissed at or after `since`, with the tool's
+    /// housekeeping applied first: all a report over a period starting at `since` needs.
+    pub async fn records_active_since(&self, since: DateTime<Utc>) -> Result<Vec<PatchRecord>> {
+        let mut out = Vec::new();
+        for r in self.store.records_active_since(since).await? {
+            out.push(self.housekeep(r).await?);
+        }
+        Ok(out)
+    }
+
+    /// How many records match `query`, and one page of them, paged in the database. Housekeeping first
+    /// expires the risk acceptances due to (the one change that moves a record out of a query), then
+    /// records the SLA breaches of the page.
+    pub async fn records_page(
+        &self,
+        query: &RecordQuery,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<PatchRecord>)> {
+        let accepted = RecordQuery {
+            state: Some(State::RiskAccepted),
+            ..RecordQuery::default()
+        };
+        for r in self.store.records_page(&accepted, 0, i64::MAX).await?.1 {
+            self.housekeep(r).await?;
+        }
+        let (total, page) = self.store.records_page(query, offset, limit).await?;
+        let mut out = Vec::with_capacity(page.len());
+        for r in page {
+            out.push(self.housekeep(r).await?);
+        }
+        Ok((total, out))
     }
 
     pub async fn record(&self, id: i64) -> Result<PatchRecord> {

@@ -14,7 +14,9 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use patchwarden_app::records::{ManualRecord, junit_evidence};
 use patchwarden_app::reports::{self, Period};
 use patchwarden_app::scan::ScanRequest;
-use patchwarden_core::workflow::{DismissKind, PatchPath, PatchRecord, SlaStatus, allowed_actions};
+use patchwarden_core::workflow::{
+    DismissKind, PatchPath, PatchRecord, SlaStatus, State as RecordState, allowed_actions,
+};
 use patchwarden_core::{Action, Severity};
 use patchwarden_store::{EvidenceFile, RecordFilter, StoredSession};
 use serde::Deserialize;
@@ -351,10 +353,39 @@ async fn list_records(
     let app = state.app_as(Some(&actor.person.name));
     let now = app.settings.now;
     let wanted_state = q.state.as_deref();
+    let records_document = |total: usize, records: Vec<PatchRecord>| -> ApiResult<Json<Value>> {
+        Ok(document(
+            "patchwarden.records/v1",
+            json!({ "page": page, "page_size": size, "total": total, "records": to_json(&records)? }),
+        ))
+    };
+    let open_only = !(q.all.unwrap_or(false) || wanted_state.is_some());
+    let Some(overdue) = q.overdue else {
+        // No state is called that: nothing matches.
+        let Ok(state_filter) = wanted_state.map(str::parse::<RecordState>).transpose() else {
+            return records_document(0, Vec::new());
+        };
+        // Filtered and paged in the database: a page costs the same however many records there are.
+        let offset = i64::try_from((page - 1).saturating_mul(size)).unwrap_or(i64::MAX);
+        let (total, records) = app
+            .records_page(
+                &patchwarden_store::RecordQuery {
+                    asset: q.asset.clone(),
+                    open_only,
+                    state: state_filter,
+                    severity,
+                },
+                offset,
+                size as i64,
+            )
+            .await?;
+        return records_document(usize::try_from(total).unwrap_or(0), records);
+    };
+    // Overdue depends on the clock and on each record's mitigations and acceptances: decided here.
     let records = app
         .records(&RecordFilter {
             asset: q.asset.clone(),
-            open_only: !(q.all.unwrap_or(false) || wanted_state.is_some()),
+            open_only,
             ids: Vec::new(),
         })
         .await?;
@@ -362,20 +393,9 @@ async fn list_records(
         .into_iter()
         .filter(|r| wanted_state.is_none_or(|s| r.state.as_str() == s))
         .filter(|r| severity.is_none_or(|s| r.severity == Some(s)))
-        .filter(|r| {
-            q.overdue
-                .is_none_or(|o| o == matches!(r.sla(now), SlaStatus::Overdue { .. }))
-        })
+        .filter(|r| overdue == matches!(r.sla(now), SlaStatus::Overdue { .. }))
         .collect();
-    Ok(document(
-        "patchwarden.records/v1",
-        json!({
-            "page": page,
-            "page_size": size,
-            "total": matching.len(),
-            "records": to_json(&page_of(&matching, page, size))?,
-        }),
-    ))
+    records_document(matching.len(), page_of(&matching, page, size))
 }
 
 async fn show_record(

@@ -217,7 +217,8 @@ fn row(r: &PatchRecord, now: DateTime<Utc>) -> Value {
 async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
     let app = state.app_as(Some(&browser.person.name));
     let now = app.settings.now;
-    let all = match app.records(&RecordFilter::default()).await {
+    // Open records and those that ended within the metrics' 90 days (the chart's 30 are within them).
+    let all = match app.records_active_since(now - TimeDelta::days(90)).await {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use patchwarden_core::workflow::State;
-use patchwarden_core::{EventDraft, PatchRecord};
+use patchwarden_core::{EventDraft, PatchRecord, Severity};
 use sqlx::Row;
 
 use crate::audit::append_in_tx;
@@ -23,6 +23,16 @@ pub struct RecordFilter {
     pub asset: Option<String>,
     pub open_only: bool,
     pub ids: Vec<i64>,
+}
+
+/// Which records to list a page of: every given condition must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecordQuery {
+    pub asset: Option<String>,
+    /// Leave out closed and dismissed records.
+    pub open_only: bool,
+    pub state: Option<State>,
+    pub severity: Option<Severity>,
 }
 
 pub(crate) fn document(record: &PatchRecord) -> Result<String> {
@@ -122,6 +132,82 @@ impl Store {
                 if filter.ids.is_empty() || filter.ids.contains(&record.id) {
                     out.push(record);
                 }
+            }
+            Ok(out)
+        })
+    }
+
+    /// How many records match `query`, and those of them at `offset..offset + limit` in id order: the
+    /// filtering and paging happen in the database, so a page costs the same however many records there are.
+    pub async fn records_page(
+        &self,
+        query: &RecordQuery,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<PatchRecord>)> {
+        // Only the conditions given, so that the database can use its indexes (a `$1 IS NULL OR …`
+        // condition makes SQLite scan every row).
+        let mut conditions = Vec::new();
+        let mut values: Vec<&str> = Vec::new();
+        for (column, value) in [
+            ("state", query.state.map(State::as_str)),
+            ("severity", query.severity.map(Severity::as_str)),
+            ("asset", query.asset.as_deref()),
+        ] {
+            if let Some(v) = value {
+                values.push(v);
+                conditions.push(format!("{column} = ${}", values.len()));
+            }
+        }
+        if query.open_only {
+            conditions.push("state NOT IN ('closed', 'dismissed')".to_owned());
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM records {filter}");
+        let page_sql = format!(
+            "SELECT document FROM records {filter} ORDER BY id LIMIT ${} OFFSET ${}",
+            values.len() + 1,
+            values.len() + 2
+        );
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut count = sqlx::query(&count_sql);
+            for v in &values {
+                count = count.bind(*v);
+            }
+            let total: i64 = count.fetch_one(&mut *tx).await?.try_get("n")?;
+            let mut page = sqlx::query(&page_sql);
+            for v in &values {
+                page = page.bind(*v);
+            }
+            let rows = page.bind(limit).bind(offset).fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(from_document(r.try_get("document")?)?);
+            }
+            Ok((total, out))
+        })
+    }
+
+    /// The records still open and those closed or dismissed at or after `since`: every record a report
+    /// on a period starting at `since` can count, without reading the older history.
+    pub async fn records_active_since(&self, since: DateTime<Utc>) -> Result<Vec<PatchRecord>> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT document FROM records \
+                 WHERE state NOT IN ('closed', 'dismissed') OR closed_at >= $1 ORDER BY id",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(from_document(r.try_get("document")?)?);
             }
             Ok(out)
         })
