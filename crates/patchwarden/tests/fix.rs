@@ -467,163 +467,212 @@ fn group_puts_every_ready_record_of_an_asset_at_or_above_a_severity_in_one_branc
     repo.untouched();
 }
 
-#[test]
-fn a_cargo_lock_is_updated_with_cargo_itself() {
-    // A crate locked at smallvec 1.6.0 (RUSTSEC-2021-0003, fixed in 1.6.1); the lockfile is made by cargo.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("demo");
-    std::fs::create_dir_all(path.join("src")).expect("mkdir");
-    std::fs::write(
-        path.join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsmallvec = \"1\"\n",
-    )
-    .expect("manifest");
-    std::fs::write(path.join("src/main.rs"), "fn main() {}\n").expect("main");
-    std::fs::write(path.join(".gitignore"), "target/\n.patchwarden/\n").expect("ignore");
-    std::fs::write(
-        path.join("patchwarden.toml"),
-        "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n\n[[assets]]\nname = \"demo\"\nlayer = \"app-dependencies\"\nscan = [\".\"]\n",
-    )
-    .expect("config");
-    for args in [
-        &["generate-lockfile", "--quiet"][..],
-        &["update", "--quiet", "-p", "smallvec", "--precise", "1.6.0"],
-    ] {
-        let status = Process::new("cargo")
-            .args(args)
-            .current_dir(&path)
-            .status()
-            .expect("cargo");
-        assert!(status.success(), "cargo {args:?}");
+/// One person who may plan and test.
+const LENA: &str =
+    "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n";
+
+/// A project whose lockfile the ecosystem's own tool made, committed to a new repository; patchwarden runs
+/// in it with `env` (a PATH holding the tool, its cache).
+struct ToolProject {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+    env: Vec<(&'static str, std::ffi::OsString)>,
+}
+
+impl ToolProject {
+    /// Writes `files` (and the config), runs each of `make_lock` (program, arguments) in the project, and
+    /// commits the result.
+    fn new(
+        files: &[(&str, &str)],
+        make_lock: &[(&Path, &[&str])],
+        env: Vec<(&'static str, std::ffi::OsString)>,
+    ) -> ToolProject {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("project");
+        for (name, text) in files.iter().chain(&[("patchwarden.toml", LENA)]) {
+            let file = path.join(name);
+            std::fs::create_dir_all(file.parent().expect("a parent")).expect("mkdir");
+            std::fs::write(file, text).expect("write");
+        }
+        for (program, args) in make_lock {
+            let status = Process::new(program)
+                .args(*args)
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .current_dir(&path)
+                .status()
+                .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+            assert!(status.success(), "{} {args:?}", program.display());
+        }
+        git(&path, &["init", "-q", "-b", "main"]);
+        git(&path, &["add", "-A"]);
+        git(
+            &path,
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.invalid",
+                "commit",
+                "-qm",
+                "init",
+            ],
+        );
+        ToolProject {
+            _dir: dir,
+            path,
+            env,
+        }
     }
-    git(&path, &["init", "-q", "-b", "main"]);
-    git(&path, &["add", "-A"]);
-    git(
-        &path,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "commit",
-            "-qm",
-            "init",
-        ],
-    );
-    let pw = || {
+
+    fn pw(&self) -> Command {
         let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
-        cmd.current_dir(&path)
+        cmd.current_dir(&self.path)
             .env_remove("PATCHWARDEN_DATA_DIR")
             .env_remove("PATCHWARDEN_DATABASE_URL")
             .env_remove("PATCHWARDEN_USER")
             .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
-    };
-    pw().args(["db", "import"])
-        .arg(shared_data().join("osv/crates.io/all.zip"))
-        .assert()
-        .success();
-    pw().args(["scan", "."]).assert().success();
-    pw().args([
-        "--as",
-        "lena",
-        "patch",
-        "assess",
-        "1",
-        "--severity",
-        "high",
-        "--reason",
-        "r",
-        "--data-at-risk",
-        "none",
-    ])
-    .assert()
-    .success();
-    pw().args([
-        "--as",
-        "lena",
-        "fix",
-        "1",
-        "--release-owner",
-        "lena",
-        "--release-date",
-        "2026-09-02",
-    ])
-    .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
-    .assert()
-    .success()
-    .stdout(predicate::str::contains(
-        "smallvec 1.6.0 → 1.6.1 in Cargo.lock",
-    ));
-    let lock = git(&path, &["show", "patchwarden/1:Cargo.lock"]);
-    assert!(
-        lock.contains("name = \"smallvec\"\nversion = \"1.6.1\""),
-        "{lock}"
+    }
+
+    /// Imports the ecosystem's real advisories, scans, assesses `ids` and fixes them on `branch`, with passing
+    /// tests; returns what `fix` printed and the branch's version of `lockfile`.
+    fn scan_and_fix(
+        &self,
+        ecosystem: &str,
+        ids: &[&str],
+        branch: &str,
+        lockfile: &str,
+    ) -> (String, String) {
+        self.pw()
+            .args(["db", "import"])
+            .arg(shared_data().join("osv").join(ecosystem).join("all.zip"))
+            .assert()
+            .success();
+        self.pw().args(["scan", "."]).assert().success();
+        self.pw()
+            .args(["--as", "lena", "patch", "assess"])
+            .args(ids)
+            .args([
+                "--severity",
+                "high",
+                "--reason",
+                "reachable",
+                "--data-at-risk",
+                "none",
+            ])
+            .assert()
+            .success();
+        let out = self
+            .pw()
+            .args(["--as", "lena", "fix"])
+            .args(ids)
+            .args([
+                "--release-owner",
+                "lena",
+                "--release-date",
+                "2026-09-02",
+                "--branch",
+                branch,
+            ])
+            .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
+            .assert()
+            .success();
+        assert_eq!(
+            git(&self.path, &["status", "--porcelain"]),
+            "",
+            "the working tree is as it was"
+        );
+        (
+            String::from_utf8_lossy(&out.get_output().stdout).into_owned(),
+            git(&self.path, &["show", &format!("{branch}:{lockfile}")]),
+        )
+    }
+}
+
+/// The project's `.venv/bin` (scripts/install-references fills it), and a PATH that starts with it.
+fn venv() -> (PathBuf, std::ffi::OsString) {
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin");
+    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+        &std::env::var_os("PATH").expect("PATH"),
+    )))
+    .expect("PATH");
+    (bin, path)
+}
+
+/// The version a lockfile locks `package` at (`name = "…"` followed by `version = "…"`).
+fn locked_version<'a>(lock: &'a str, package: &str) -> &'a str {
+    lock.split(&format!("name = \"{package}\"\nversion = \""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("{package} is not in the lockfile:\n{lock}"))
+}
+
+#[test]
+fn a_cargo_lock_is_updated_with_cargo_itself() {
+    // smallvec locked at 1.6.0 (RUSTSEC-2021-0003, fixed in 1.6.1) by cargo itself.
+    let cargo = which("cargo");
+    let project = ToolProject::new(
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nsmallvec = \"1\"\n",
+            ),
+            ("src/main.rs", "fn main() {}\n"),
+            (".gitignore", "target/\n.patchwarden/\n"),
+        ],
+        &[
+            (&cargo, &["generate-lockfile", "--quiet"]),
+            (
+                &cargo,
+                &["update", "--quiet", "-p", "smallvec", "--precise", "1.6.0"],
+            ),
+        ],
+        Vec::new(),
     );
-    assert_eq!(git(&path, &["status", "--porcelain"]), "");
+    let (out, lock) = project.scan_and_fix("crates.io", &["1"], "cargo-fix", "Cargo.lock");
+    assert!(
+        out.contains("smallvec 1.6.0 → 1.6.1 in Cargo.lock"),
+        "{out}"
+    );
+    assert_eq!(locked_version(&lock, "smallvec"), "1.6.1");
 }
 
 #[test]
 fn a_package_lock_is_updated_with_npm_itself() {
-    // minimist 1.2.0 (prototype pollution, fixed in 1.2.2 / 1.2.6); the lockfile is made by npm.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("web");
-    std::fs::create_dir_all(&path).expect("mkdir");
-    std::fs::write(
-        path.join("package.json"),
-        r#"{"name":"web","version":"1.0.0","dependencies":{"minimist":"1.2.0"}}"#,
-    )
-    .expect("manifest");
-    std::fs::write(path.join(".gitignore"), "node_modules/\n.patchwarden/\n").expect("ignore");
-    std::fs::write(
-        path.join("patchwarden.toml"),
-        "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n",
-    )
-    .expect("config");
-    let status = Process::new("npm")
-        .args([
-            "install",
-            "--package-lock-only",
-            "--ignore-scripts",
-            "--no-audit",
-            "--no-fund",
-            "--silent",
-        ])
-        .current_dir(&path)
-        .status()
-        .expect("npm is installed");
-    assert!(status.success(), "npm install");
-    git(&path, &["init", "-q", "-b", "main"]);
-    git(&path, &["add", "-A"]);
-    git(
-        &path,
+    // minimist 1.2.0 (prototype pollution, fixed in 1.2.2 / 1.2.6) locked by npm itself.
+    let project = ToolProject::new(
         &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "commit",
-            "-qm",
-            "init",
+            (
+                "package.json",
+                r#"{"name":"web","version":"1.0.0","dependencies":{"minimist":"1.2.0"}}"#,
+            ),
+            (".gitignore", "node_modules/\n.patchwarden/\n"),
         ],
+        &[(
+            &which("npm"),
+            &[
+                "install",
+                "--package-lock-only",
+                "--ignore-scripts",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+            ],
+        )],
+        Vec::new(),
     );
-    let pw = || {
-        let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
-        cmd.current_dir(&path)
-            .env_remove("PATCHWARDEN_DATA_DIR")
-            .env_remove("PATCHWARDEN_DATABASE_URL")
-            .env_remove("PATCHWARDEN_USER")
-            .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
-            .env("NO_COLOR", "1");
-        cmd
-    };
-    pw().args(["db", "import"])
+    // Every record the scan opened is a minimist finding.
+    project
+        .pw()
+        .args(["db", "import"])
         .arg(shared_data().join("osv/npm/all.zip"))
         .assert()
         .success();
-    pw().args(["scan", "."]).assert().success();
-    let out = pw()
+    project.pw().args(["scan", "."]).assert().success();
+    let out = project
+        .pw()
         .args(["patch", "list", "--format", "json"])
         .assert()
         .success();
@@ -635,34 +684,9 @@ fn a_package_lock_is_updated_with_npm_itself() {
         .map(|r| r["id"].to_string())
         .collect();
     assert!(!ids.is_empty(), "minimist 1.2.0 has findings");
-    let mut assess = pw();
-    assess.args(["--as", "lena", "patch", "assess"]).args(&ids);
-    assess
-        .args([
-            "--severity",
-            "high",
-            "--reason",
-            "r",
-            "--data-at-risk",
-            "none",
-        ])
-        .assert()
-        .success();
-    let mut fix = pw();
-    fix.args(["--as", "lena", "fix"]).args(&ids);
-    fix.args([
-        "--release-owner",
-        "lena",
-        "--release-date",
-        "2026-09-02",
-        "--branch",
-        "npm-fix",
-    ])
-    .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
-    .assert()
-    .success();
-    let lock: Value =
-        serde_json::from_str(&git(&path, &["show", "npm-fix:package-lock.json"])).expect("JSON");
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let (_, lock) = project.scan_and_fix("npm", &ids, "npm-fix", "package-lock.json");
+    let lock: Value = serde_json::from_str(&lock).expect("JSON");
     let version = lock["packages"]["node_modules/minimist"]["version"]
         .as_str()
         .unwrap_or("");
@@ -670,123 +694,44 @@ fn a_package_lock_is_updated_with_npm_itself() {
         version.starts_with("1.2.") && version != "1.2.0",
         "{version}"
     );
-    assert_eq!(git(&path, &["status", "--porcelain"]), "");
 }
 
 #[test]
 fn a_uv_lock_is_updated_with_uv_itself() {
-    // uv comes from the project's .venv (scripts/install-references installs it).
-    let venv_bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin");
+    let (bin, path) = venv();
     assert!(
-        venv_bin.join("uv").is_file(),
+        bin.join("uv").is_file(),
         "uv is missing: run scripts/install-references"
     );
-    let path_var = std::env::join_paths(std::iter::once(venv_bin.clone()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").expect("PATH")),
-    ))
-    .expect("PATH");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("web");
-    std::fs::create_dir_all(&path).expect("mkdir");
-    std::fs::write(
-        path.join("pyproject.toml"),
-        "[project]\nname = \"web\"\nversion = \"0.1.0\"\nrequires-python = \">=3.10\"\ndependencies = [\"django>=4.2,<5\"]\n",
-    )
-    .expect("manifest");
-    std::fs::write(path.join(".gitignore"), ".patchwarden/\n").expect("ignore");
-    std::fs::write(
-        path.join("patchwarden.toml"),
-        "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n",
-    )
-    .expect("config");
-    let status = Process::new(venv_bin.join("uv"))
-        .args(["lock", "--quiet", "--upgrade-package", "django==4.2.0"])
-        .current_dir(&path)
-        .status()
-        .expect("uv");
-    assert!(status.success(), "uv lock");
-    git(&path, &["init", "-q", "-b", "main"]);
-    git(&path, &["add", "-A"]);
-    git(
-        &path,
+    let project = ToolProject::new(
         &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "commit",
-            "-qm",
-            "init",
+            (
+                "pyproject.toml",
+                "[project]\nname = \"web\"\nversion = \"0.1.0\"\nrequires-python = \">=3.10\"\ndependencies = [\"django>=4.2,<5\"]\n",
+            ),
+            (".gitignore", ".patchwarden/\n"),
         ],
+        &[(
+            &bin.join("uv"),
+            &["lock", "--quiet", "--upgrade-package", "django==4.2.0"],
+        )],
+        vec![("PATH", path)],
     );
-    let pw = || {
-        let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
-        cmd.current_dir(&path)
-            .env_remove("PATCHWARDEN_DATA_DIR")
-            .env_remove("PATCHWARDEN_DATABASE_URL")
-            .env_remove("PATCHWARDEN_USER")
-            .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
-            .env("PATH", &path_var)
-            .env("NO_COLOR", "1");
-        cmd
-    };
-    pw().args(["db", "import"])
-        .arg(shared_data().join("osv/PyPI/all.zip"))
-        .assert()
-        .success();
-    pw().args(["scan", "."]).assert().success();
-    pw().args([
-        "--as",
-        "lena",
-        "patch",
-        "assess",
-        "1",
-        "2",
-        "--severity",
-        "high",
-        "--reason",
-        "r",
-        "--data-at-risk",
-        "none",
-    ])
-    .assert()
-    .success();
-    pw().args([
-        "--as",
-        "lena",
-        "fix",
-        "1",
-        "2",
-        "--release-owner",
-        "lena",
-        "--release-date",
-        "2026-09-02",
-    ])
-    .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
-    .assert()
-    .success()
-    .stdout(predicate::str::contains("→ 4.2.3 in uv.lock"));
-    let lock = git(&path, &["show", "patchwarden/1-2:uv.lock"]);
-    assert!(
-        lock.contains("name = \"django\"\nversion = \"4.2.3\""),
-        "{lock}"
-    );
+    let (out, lock) = project.scan_and_fix("PyPI", &["1", "2"], "uv-fix", "uv.lock");
+    assert!(out.contains("→ 4.2.3 in uv.lock"), "{out}");
+    assert_eq!(locked_version(&lock, "django"), "4.2.3");
 }
 
 #[test]
 fn a_poetry_lock_is_updated_with_poetry_itself() {
-    let venv_bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin");
+    let (bin, path) = venv();
     assert!(
-        venv_bin.join("poetry").is_file(),
+        bin.join("poetry").is_file(),
         "poetry is missing: run scripts/install-references"
     );
-    let path_var = std::env::join_paths(std::iter::once(venv_bin.clone()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").expect("PATH")),
-    ))
-    .expect("PATH");
-    // Poetry reads package details from the index's JSON API by default; pointed at the simple index (the one
-    // pip itself uses, asked at run time) it reads what pip and uv read.
-    let index = Process::new(venv_bin.join("python"))
+    // Poetry reads package details from the index's JSON API by default; pointed at the simple index (the
+    // one pip itself uses, asked at run time) it reads what pip and uv read.
+    let index = Process::new(bin.join("python"))
         .args([
             "-c",
             "from pip._internal.models.index import PyPI; print(PyPI.simple_url)",
@@ -794,107 +739,32 @@ fn a_poetry_lock_is_updated_with_poetry_itself() {
         .output()
         .expect("python");
     let index = String::from_utf8_lossy(&index.stdout).trim().to_owned();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("web");
-    std::fs::create_dir_all(&path).expect("mkdir");
-    std::fs::write(
-        path.join("pyproject.toml"),
-        format!(
-            "[project]\nname = \"web\"\nversion = \"0.1.0\"\nrequires-python = \">=3.10,<4\"\ndependencies = [\"django (>=4.2,<5)\"]\n\n\
-             [tool.poetry]\npackage-mode = false\n\n[[tool.poetry.source]]\nname = \"index\"\nurl = \"{index}\"\npriority = \"primary\"\n"
-        ),
-    )
-    .expect("manifest");
-    std::fs::write(path.join(".gitignore"), ".patchwarden/\n").expect("ignore");
-    std::fs::write(
-        path.join("patchwarden.toml"),
-        "[[people]]\nname = \"lena\"\nroles = [\"engineering_lead\", \"release_owner\"]\n",
-    )
-    .expect("config");
-    let cache = dir.path().join("poetry-cache");
-    let status = Process::new(venv_bin.join("poetry"))
-        .args(["add", "--quiet", "--lock", "django@4.2"])
-        .env("POETRY_CACHE_DIR", &cache)
-        .current_dir(&path)
-        .status()
-        .expect("poetry");
-    assert!(status.success(), "poetry add");
-    git(&path, &["init", "-q", "-b", "main"]);
-    git(&path, &["add", "-A"]);
-    git(
-        &path,
-        &[
-            "-c",
-            "user.name=t",
-            "-c",
-            "user.email=t@example.invalid",
-            "commit",
-            "-qm",
-            "init",
-        ],
+    let cache = tempfile::tempdir().expect("tempdir");
+    let pyproject = format!(
+        "[project]\nname = \"web\"\nversion = \"0.1.0\"\nrequires-python = \">=3.10,<4\"\ndependencies = [\"django (>=4.2,<5)\"]\n\n\
+         [tool.poetry]\npackage-mode = false\n\n[[tool.poetry.source]]\nname = \"index\"\nurl = \"{index}\"\npriority = \"primary\"\n"
     );
-    let pw = || {
-        let mut cmd = Command::cargo_bin("patchwarden").expect("binary built");
-        cmd.current_dir(&path)
-            .env_remove("PATCHWARDEN_DATA_DIR")
-            .env_remove("PATCHWARDEN_DATABASE_URL")
-            .env_remove("PATCHWARDEN_USER")
-            .env("PATCHWARDEN_NOW", "2026-09-01T09:00:00Z")
-            .env("POETRY_CACHE_DIR", &cache)
-            .env("PATH", &path_var)
-            .env("NO_COLOR", "1");
-        cmd
-    };
-    pw().args(["db", "import"])
-        .arg(shared_data().join("osv/PyPI/all.zip"))
-        .assert()
-        .success();
-    pw().args(["scan", "."]).assert().success();
-    pw().args([
-        "--as",
-        "lena",
-        "patch",
-        "assess",
-        "1",
-        "2",
-        "--severity",
-        "high",
-        "--reason",
-        "r",
-        "--data-at-risk",
-        "none",
-    ])
-    .assert()
-    .success();
-    pw().args([
-        "--as",
-        "lena",
-        "fix",
-        "1",
-        "2",
-        "--release-owner",
-        "lena",
-        "--release-date",
-        "2026-09-02",
-    ])
-    .args(["--test-command", &junit_command(0), "--junit", "junit.xml"])
-    .assert()
-    .success()
-    .stdout(predicate::str::contains("→ 4.2.3 in poetry.lock"));
-    // `poetry add django@^4.2.3` takes the newest 4.x at or above 4.2.3; the re-scan confirmed the fix.
-    let lock = git(&path, &["show", "patchwarden/1-2:poetry.lock"]);
-    let version = lock
-        .split("name = \"django\"\nversion = \"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("django in the lockfile");
-    let parts: Vec<u32> = version
+    let project = ToolProject::new(
+        &[
+            ("pyproject.toml", &pyproject),
+            (".gitignore", ".patchwarden/\n"),
+        ],
+        &[(
+            &bin.join("poetry"),
+            &["add", "--quiet", "--lock", "django@4.2"],
+        )],
+        vec![("PATH", path), ("POETRY_CACHE_DIR", cache.path().into())],
+    );
+    let (out, lock) = project.scan_and_fix("PyPI", &["1", "2"], "poetry-fix", "poetry.lock");
+    assert!(out.contains("→ 4.2.3 in poetry.lock"), "{out}");
+    // `poetry add django@^4.2.3` takes the newest 4.2.x at or above 4.2.3; the re-scan confirmed the fix.
+    let parts: Vec<u32> = locked_version(&lock, "django")
         .split('.')
         .map(|p| p.parse().expect("a number"))
         .collect();
     assert!(
         parts.len() == 3 && parts[..2] == [4, 2] && parts[2] >= 3,
-        "{version}"
+        "{parts:?}"
     );
 }
 
