@@ -536,24 +536,48 @@ impl ToolProject {
         cmd
     }
 
-    /// Imports the ecosystem's real advisories, scans, assesses `ids` and fixes them on `branch`, with passing
-    /// tests; returns what `fix` printed and the branch's version of `lockfile`.
+    /// The ids of the records in the database.
+    fn record_ids(&self) -> Vec<String> {
+        let out = self
+            .pw()
+            .args(["patch", "list", "--format", "json"])
+            .assert()
+            .success();
+        let list: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+        list["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .map(|r| r["id"].to_string())
+            .collect()
+    }
+
+    /// Imports `advisories` (a file or folder), scans, assesses `ids` (none: every record the scan opened)
+    /// and fixes them on `branch`, with passing tests; returns what `fix` printed and the branch's version
+    /// of `lockfile`.
     fn scan_and_fix(
         &self,
-        ecosystem: &str,
+        advisories: &Path,
         ids: &[&str],
         branch: &str,
         lockfile: &str,
     ) -> (String, String) {
         self.pw()
             .args(["db", "import"])
-            .arg(shared_data().join("osv").join(ecosystem).join("all.zip"))
+            .arg(advisories)
             .assert()
             .success();
         self.pw().args(["scan", "."]).assert().success();
+        let opened = self.record_ids();
+        assert!(!opened.is_empty(), "the scan opened records");
+        let ids: Vec<&str> = if ids.is_empty() {
+            opened.iter().map(String::as_str).collect()
+        } else {
+            ids.to_vec()
+        };
         self.pw()
             .args(["--as", "lena", "patch", "assess"])
-            .args(ids)
+            .args(&ids)
             .args([
                 "--severity",
                 "high",
@@ -567,7 +591,7 @@ impl ToolProject {
         let out = self
             .pw()
             .args(["--as", "lena", "fix"])
-            .args(ids)
+            .args(&ids)
             .args([
                 "--release-owner",
                 "lena",
@@ -589,6 +613,11 @@ impl ToolProject {
             git(&self.path, &["show", &format!("{branch}:{lockfile}")]),
         )
     }
+}
+
+/// The real advisories of an ecosystem.
+fn osv(ecosystem: &str) -> PathBuf {
+    shared_data().join("osv").join(ecosystem).join("all.zip")
 }
 
 /// The project's `.venv/bin` (scripts/install-references fills it), and a PATH that starts with it.
@@ -631,7 +660,7 @@ fn a_cargo_lock_is_updated_with_cargo_itself() {
         ],
         Vec::new(),
     );
-    let (out, lock) = project.scan_and_fix("crates.io", &["1"], "cargo-fix", "Cargo.lock");
+    let (out, lock) = project.scan_and_fix(&osv("crates.io"), &["1"], "cargo-fix", "Cargo.lock");
     assert!(
         out.contains("smallvec 1.6.0 → 1.6.1 in Cargo.lock"),
         "{out}"
@@ -663,29 +692,8 @@ fn a_package_lock_is_updated_with_npm_itself() {
         )],
         Vec::new(),
     );
-    // Every record the scan opened is a minimist finding.
-    project
-        .pw()
-        .args(["db", "import"])
-        .arg(shared_data().join("osv/npm/all.zip"))
-        .assert()
-        .success();
-    project.pw().args(["scan", "."]).assert().success();
-    let out = project
-        .pw()
-        .args(["patch", "list", "--format", "json"])
-        .assert()
-        .success();
-    let list: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
-    let ids: Vec<String> = list["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .map(|r| r["id"].to_string())
-        .collect();
-    assert!(!ids.is_empty(), "minimist 1.2.0 has findings");
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let (_, lock) = project.scan_and_fix("npm", &ids, "npm-fix", "package-lock.json");
+    // Every record the scan opens is a minimist finding.
+    let (_, lock) = project.scan_and_fix(&osv("npm"), &[], "npm-fix", "package-lock.json");
     let lock: Value = serde_json::from_str(&lock).expect("JSON");
     let version = lock["packages"]["node_modules/minimist"]["version"]
         .as_str()
@@ -717,7 +725,7 @@ fn a_uv_lock_is_updated_with_uv_itself() {
         )],
         vec![("PATH", path)],
     );
-    let (out, lock) = project.scan_and_fix("PyPI", &["1", "2"], "uv-fix", "uv.lock");
+    let (out, lock) = project.scan_and_fix(&osv("PyPI"), &["1", "2"], "uv-fix", "uv.lock");
     assert!(out.contains("→ 4.2.3 in uv.lock"), "{out}");
     assert_eq!(locked_version(&lock, "django"), "4.2.3");
 }
@@ -755,7 +763,7 @@ fn a_poetry_lock_is_updated_with_poetry_itself() {
         )],
         vec![("PATH", path), ("POETRY_CACHE_DIR", cache.path().into())],
     );
-    let (out, lock) = project.scan_and_fix("PyPI", &["1", "2"], "poetry-fix", "poetry.lock");
+    let (out, lock) = project.scan_and_fix(&osv("PyPI"), &["1", "2"], "poetry-fix", "poetry.lock");
     assert!(out.contains("→ 4.2.3 in poetry.lock"), "{out}");
     // `poetry add django@^4.2.3` takes the newest 4.2.x at or above 4.2.3; the re-scan confirmed the fix.
     let parts: Vec<u32> = locked_version(&lock, "django")
