@@ -915,7 +915,7 @@ fn a_yarn_berry_lock_is_updated_with_yarn_up() {
 
 #[test]
 fn a_yarn_classic_lock_is_updated_with_yarn_upgrade_leaving_no_node_modules() {
-    let Some((yarn, path)) = tool("yarn", ".references/node_modules/yarn/bin") else {
+    let Some((yarn, path)) = tool("yarn", ".references/yarn1/node_modules/.bin") else {
         return;
     };
     let cache = tempfile::tempdir().expect("tempdir");

@@ -208,12 +208,15 @@ fn go_version(v: &str) -> String {
     }
 }
 
-/// The program on `PATH`, if installed.
+/// The program on `PATH`, if installed: the first executable file of that name, as a shell finds it.
 pub fn find_program(program: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
-        .find(|p| p.is_file())
+        .find(|p| {
+            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
 }
 
 /// Runs an update in `dir` (the lockfile's folder in the fix's worktree).
