@@ -1,6 +1,6 @@
-//! Applying a version change to a lockfile with the ecosystem's own tool (`npm`, `cargo`, `poetry`, `uv`,
-//! …), or by editing a `requirements.txt` pin directly. A tool that is not installed is named, and nothing
-//! is run.
+//! Applying a version change to a lockfile with the ecosystem's own tool (`npm`, `yarn`, `pnpm`, `cargo`,
+//! `poetry`, `uv`, `pip-compile`, `go`, `bundle`, `composer`), or by editing a `requirements.txt` pin
+//! directly. A tool that is not installed is named, and nothing is run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -154,8 +154,11 @@ fn pip_compile(file: &Path, name: &str, version: &str) -> Option<Update> {
                 .collect::<Vec<_>>()
         });
     let mut args: Vec<String> = match recorded {
-        // An update of one package, not of all: the recorded upgrade options are left out.
+        // An update of one package, not of all: the recorded upgrade options are left out, and the
+        // output is this file. Files the command names are found from where it ran (this folder or one
+        // above it in the repository) and named from this folder, where pip-compile runs now.
         Some(recorded) => {
+            let folder = file.parent()?;
             let mut kept = Vec::new();
             let mut skip_value = false;
             for a in recorded {
@@ -164,17 +167,14 @@ fn pip_compile(file: &Path, name: &str, version: &str) -> Option<Update> {
                 }
                 match a.as_str() {
                     "-U" | "--upgrade" => {}
-                    "-P" | "--upgrade-package" => skip_value = true,
-                    _ if a.starts_with("--upgrade-package=") => {}
-                    _ => kept.push(a),
+                    "-P" | "--upgrade-package" | "-o" | "--output-file" => skip_value = true,
+                    _ if a.starts_with("--upgrade-package=") || a.starts_with("--output-file=") => {
+                    }
+                    _ if a.starts_with('-') => kept.push(a),
+                    _ => kept.push(from_folder(folder, &a)),
                 }
             }
-            if !kept
-                .iter()
-                .any(|a| a == "-o" || a.starts_with("--output-file"))
-            {
-                kept.push(format!("--output-file={output}"));
-            }
+            kept.push(format!("--output-file={output}"));
             kept
         }
         None => {
@@ -198,6 +198,20 @@ fn pip_compile(file: &Path, name: &str, version: &str) -> Option<Update> {
     ];
     command.append(&mut args);
     Some(Update::Run(vec![command]))
+}
+
+/// `name`, a file named relative to this folder or to one above it in the repository (up to the folder
+/// holding `.git`), as named from this folder; anything else as it is.
+fn from_folder(folder: &Path, name: &str) -> String {
+    for (depth, base) in folder.ancestors().enumerate() {
+        if base.join(name).is_file() {
+            return format!("{}{name}", "../".repeat(depth));
+        }
+        if base.join(".git").exists() {
+            break;
+        }
+    }
+    name.to_owned()
 }
 
 fn go_version(v: &str) -> String {
@@ -366,6 +380,29 @@ mod tests {
         assert_eq!(
             update.describe("requirements.txt"),
             "pip-compile --quiet --upgrade-package idna==3.7 --generate-hashes requirements/base.in --output-file=requirements.txt"
+        );
+        // Run from the repository's top for a file in a subfolder: the sources are named from the file's folder.
+        let sub = dir.path().join("requirements");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(dir.path().join(".git"), "gitdir: elsewhere\n").unwrap();
+        std::fs::write(sub.join("prod.in"), "idna\n").unwrap();
+        std::fs::write(
+            sub.join("prod.txt"),
+            "#    pip-compile --output-file requirements/prod.txt -c constraints.txt requirements/prod.in\nidna==3.6\n",
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("constraints.txt"), "").unwrap();
+        assert_eq!(
+            update_for(
+                Format::Requirements,
+                &sub.join("prod.txt"),
+                "idna",
+                "3.6",
+                "3.7"
+            )
+            .unwrap()
+            .describe("requirements/prod.txt"),
+            "pip-compile --quiet --upgrade-package idna==3.7 -c ../constraints.txt ../requirements/prod.in --output-file=prod.txt"
         );
         // Without a header, the .in file beside it is the source; hashes are kept.
         std::fs::write(&file, "idna==3.6 \\\n    --hash=sha256:abc\n").unwrap();
