@@ -898,11 +898,12 @@ fn a_yarn_berry_lock_is_updated_with_yarn_up() {
     };
     let global = tempfile::tempdir().expect("tempdir");
     let project = ToolProject::new(
+        &[MINIMIST, (".gitignore", ".patchwarden/\n")],
+        // Yarn's install state is not ignored: it must stay out of the change.
         &[
-            MINIMIST,
-            (".gitignore", ".patchwarden/\n.yarn/install-state.gz\n"),
+            (&yarn, &["install", "--mode=update-lockfile", "--silent"]),
+            (Path::new("rm"), &[".yarn/install-state.gz"]),
         ],
-        &[(&yarn, &["install", "--mode=update-lockfile", "--silent"])],
         vec![
             ("PATH", path),
             ("YARN_GLOBAL_FOLDER", global.path().into()),
@@ -911,6 +912,8 @@ fn a_yarn_berry_lock_is_updated_with_yarn_up() {
     );
     let out = fix_minimist(&project, "yarn-fix", "yarn.lock");
     assert!(out.contains("--mode=update-lockfile"), "{out}");
+    let files = git(&project.path, &["ls-tree", "-r", "--name-only", "yarn-fix"]);
+    assert!(!files.contains(".yarn/"), "{files}");
 }
 
 #[test]

@@ -233,6 +233,9 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
         })
 }
 
+/// Files and folders the JavaScript tools write next to the lockfile that are no part of a change.
+const LEFTOVERS: &[&str] = &["node_modules", ".yarn/install-state.gz"];
+
 /// Runs an update in `dir` (the lockfile's folder in the fix's worktree).
 pub fn apply(update: &Update, dir: &Path, file: &Path, name: &str, version: &str) -> Result<()> {
     let commands = match update {
@@ -254,9 +257,13 @@ pub fn apply(update: &Update, dir: &Path, file: &Path, name: &str, version: &str
         };
         programs.push(exe);
     }
-    // A tool that installs as it updates (Yarn 1) leaves its node_modules out of the change.
-    let modules = dir.join("node_modules");
-    let had_modules = modules.exists();
+    // What the tools write besides the manifest and lockfile (Yarn 1 installs as it updates, Yarn 2+
+    // keeps its install state) stays out of the change when it was not there before.
+    let leftovers: Vec<PathBuf> = LEFTOVERS
+        .iter()
+        .map(|name| dir.join(name))
+        .filter(|p| !p.exists())
+        .collect();
     for (exe, args) in programs.iter().zip(commands) {
         let out = Command::new(exe)
             .args(&args[1..])
@@ -280,9 +287,13 @@ pub fn apply(update: &Update, dir: &Path, file: &Path, name: &str, version: &str
             )));
         }
     }
-    if !had_modules && modules.exists() {
-        std::fs::remove_dir_all(&modules)
-            .map_err(|e| AppError::Input(format!("cannot remove {}: {e}", modules.display())))?;
+    for path in leftovers.iter().filter(|p| p.exists()) {
+        let removed = if path.is_dir() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        };
+        removed.map_err(|e| AppError::Input(format!("cannot remove {}: {e}", path.display())))?;
     }
     Ok(())
 }
