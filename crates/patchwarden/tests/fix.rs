@@ -536,8 +536,8 @@ impl ToolProject {
         cmd
     }
 
-    /// The ids of the records in the database.
-    fn record_ids(&self) -> Vec<String> {
+    /// The records in the database: (id, vulnerability).
+    fn records(&self) -> Vec<(String, String)> {
         let out = self
             .pw()
             .args(["patch", "list", "--format", "json"])
@@ -548,7 +548,10 @@ impl ToolProject {
             .as_array()
             .expect("records")
             .iter()
-            .map(|r| r["id"].to_string())
+            .map(|r| {
+                let vulnerability = r["vulnerability"].as_str().unwrap_or_default();
+                (r["id"].to_string(), vulnerability.to_owned())
+            })
             .collect()
     }
 
@@ -568,10 +571,10 @@ impl ToolProject {
             .assert()
             .success();
         self.pw().args(["scan", "."]).assert().success();
-        let opened = self.record_ids();
+        let opened = self.records();
         assert!(!opened.is_empty(), "the scan opened records");
         let ids: Vec<&str> = if ids.is_empty() {
-            opened.iter().map(String::as_str).collect()
+            opened.iter().map(|(id, _)| id.as_str()).collect()
         } else {
             ids.to_vec()
         };
@@ -607,6 +610,47 @@ impl ToolProject {
             git(&self.path, &["status", "--porcelain"]),
             "",
             "the working tree is as it was"
+        );
+        // The scanner, run on the branch apart from fix, no longer sees the records' vulnerabilities.
+        let fixed: Vec<&str> = opened
+            .iter()
+            .filter(|(id, _)| ids.contains(&id.as_str()))
+            .map(|(_, vulnerability)| vulnerability.as_str())
+            .collect();
+        assert!(
+            fixed.len() == ids.len() && fixed.iter().all(|v| !v.is_empty()),
+            "{opened:?}"
+        );
+        let check = self.path.with_file_name("check");
+        git(
+            &self.path,
+            &[
+                "worktree",
+                "add",
+                "--quiet",
+                &check.display().to_string(),
+                branch,
+            ],
+        );
+        let scan = self
+            .pw()
+            .args(["scan", "--no-record", "--format", "json"])
+            .arg(&check)
+            .assert()
+            .success();
+        let scan: Value = serde_json::from_slice(&scan.get_output().stdout).expect("JSON");
+        for finding in scan["findings"].as_array().expect("findings") {
+            let vulnerability = finding["vulnerability"].as_str().unwrap_or_default();
+            assert!(!fixed.contains(&vulnerability), "{finding}");
+        }
+        git(
+            &self.path,
+            &[
+                "worktree",
+                "remove",
+                "--force",
+                &check.display().to_string(),
+            ],
         );
         (
             String::from_utf8_lossy(&out.get_output().stdout).into_owned(),
