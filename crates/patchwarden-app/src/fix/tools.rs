@@ -436,4 +436,53 @@ mod tests {
         assert_eq!(bundler_level("1.0.9", "1.2.0"), ["--minor", "--strict"]);
         assert!(bundler_level("1.9.0", "2.0.0").is_empty());
     }
+
+    fn sh(script: &str) -> Vec<String> {
+        vec!["sh".into(), "-c".into(), script.into()]
+    }
+
+    #[test]
+    fn a_missing_program_stops_the_update_before_any_command_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("go.mod");
+        let update = Update::Run(vec![
+            sh("touch ran"),
+            vec!["patchwarden-no-such-tool".into(), "tidy".into()],
+        ]);
+        let err = apply(&update, dir.path(), &file, "x", "1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("patchwarden-no-such-tool is not installed")
+                && err.contains("run `sh -c touch ran && patchwarden-no-such-tool tidy` yourself"),
+            "{err}"
+        );
+        assert!(!dir.path().join("ran").exists());
+    }
+
+    #[test]
+    fn what_a_tool_installs_stays_out_of_the_change_and_a_failure_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("yarn.lock");
+        let install = Update::Run(vec![sh(
+            "mkdir -p node_modules/x .yarn && touch .yarn/install-state.gz && echo new > yarn.lock",
+        )]);
+        apply(&install, dir.path(), &file, "x", "1").unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "new\n");
+        assert!(!dir.path().join("node_modules").exists());
+        assert!(!dir.path().join(".yarn/install-state.gz").exists());
+        // A node_modules that was there before is the user's.
+        std::fs::create_dir(dir.path().join("node_modules")).unwrap();
+        apply(&install, dir.path(), &file, "x", "1").unwrap();
+        assert!(dir.path().join("node_modules/x").exists());
+
+        let fail = Update::Run(vec![sh("echo 'no such version' && exit 3")]);
+        let err = apply(&fail, dir.path(), &file, "x", "1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("exit status: 3") && err.contains("no such version"),
+            "{err}"
+        );
+    }
 }
