@@ -536,24 +536,51 @@ impl ToolProject {
         cmd
     }
 
-    /// Imports the ecosystem's real advisories, scans, assesses `ids` and fixes them on `branch`, with passing
-    /// tests; returns what `fix` printed and the branch's version of `lockfile`.
+    /// The records in the database: (id, vulnerability).
+    fn records(&self) -> Vec<(String, String)> {
+        let out = self
+            .pw()
+            .args(["patch", "list", "--format", "json"])
+            .assert()
+            .success();
+        let list: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+        list["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .map(|r| {
+                let vulnerability = r["vulnerability"].as_str().unwrap_or_default();
+                (r["id"].to_string(), vulnerability.to_owned())
+            })
+            .collect()
+    }
+
+    /// Imports `advisories` (a file or folder), scans, assesses `ids` (none: every record the scan opened)
+    /// and fixes them on `branch`, with passing tests; returns what `fix` printed and the branch's version
+    /// of `lockfile`.
     fn scan_and_fix(
         &self,
-        ecosystem: &str,
+        advisories: &Path,
         ids: &[&str],
         branch: &str,
         lockfile: &str,
     ) -> (String, String) {
         self.pw()
             .args(["db", "import"])
-            .arg(shared_data().join("osv").join(ecosystem).join("all.zip"))
+            .arg(advisories)
             .assert()
             .success();
         self.pw().args(["scan", "."]).assert().success();
+        let opened = self.records();
+        assert!(!opened.is_empty(), "the scan opened records");
+        let ids: Vec<&str> = if ids.is_empty() {
+            opened.iter().map(|(id, _)| id.as_str()).collect()
+        } else {
+            ids.to_vec()
+        };
         self.pw()
             .args(["--as", "lena", "patch", "assess"])
-            .args(ids)
+            .args(&ids)
             .args([
                 "--severity",
                 "high",
@@ -567,7 +594,7 @@ impl ToolProject {
         let out = self
             .pw()
             .args(["--as", "lena", "fix"])
-            .args(ids)
+            .args(&ids)
             .args([
                 "--release-owner",
                 "lena",
@@ -584,6 +611,47 @@ impl ToolProject {
             "",
             "the working tree is as it was"
         );
+        // The scanner, run on the branch apart from fix, no longer sees the records' vulnerabilities.
+        let fixed: Vec<&str> = opened
+            .iter()
+            .filter(|(id, _)| ids.contains(&id.as_str()))
+            .map(|(_, vulnerability)| vulnerability.as_str())
+            .collect();
+        assert!(
+            fixed.len() == ids.len() && fixed.iter().all(|v| !v.is_empty()),
+            "{opened:?}"
+        );
+        let check = self.path.with_file_name("check");
+        git(
+            &self.path,
+            &[
+                "worktree",
+                "add",
+                "--quiet",
+                &check.display().to_string(),
+                branch,
+            ],
+        );
+        let scan = self
+            .pw()
+            .args(["scan", "--no-record", "--format", "json"])
+            .arg(&check)
+            .assert()
+            .success();
+        let scan: Value = serde_json::from_slice(&scan.get_output().stdout).expect("JSON");
+        for finding in scan["findings"].as_array().expect("findings") {
+            let vulnerability = finding["vulnerability"].as_str().unwrap_or_default();
+            assert!(!fixed.contains(&vulnerability), "{finding}");
+        }
+        git(
+            &self.path,
+            &[
+                "worktree",
+                "remove",
+                "--force",
+                &check.display().to_string(),
+            ],
+        );
         (
             String::from_utf8_lossy(&out.get_output().stdout).into_owned(),
             git(&self.path, &["show", &format!("{branch}:{lockfile}")]),
@@ -591,14 +659,43 @@ impl ToolProject {
     }
 }
 
+/// The real advisories of an ecosystem.
+fn osv(ecosystem: &str) -> PathBuf {
+    shared_data().join("osv").join(ecosystem).join("all.zip")
+}
+
 /// The project's `.venv/bin` (scripts/install-references fills it), and a PATH that starts with it.
 fn venv() -> (PathBuf, std::ffi::OsString) {
     let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin");
-    let path = std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(
+    (bin.clone(), path_with(&bin))
+}
+
+/// The PATH with `bin` first.
+fn path_with(bin: &Path) -> std::ffi::OsString {
+    std::env::join_paths(std::iter::once(bin.to_owned()).chain(std::env::split_paths(
         &std::env::var_os("PATH").expect("PATH"),
     )))
-    .expect("PATH");
-    (bin, path)
+    .expect("PATH")
+}
+
+/// A tool a test drives, looked up in `bin` (a folder of the repository that scripts/install-references
+/// fills; "" for none) and then on the PATH, with the PATH that finds it; None, saying why the test is
+/// skipped, when it is not installed here.
+fn tool(program: &str, bin: &str) -> Option<(PathBuf, std::ffi::OsString)> {
+    let path = path_with(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(bin),
+    );
+    let found = std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file());
+    if found.is_none() {
+        eprintln!(
+            "skipped: {program} is not installed here; scripts/install-references installs it"
+        );
+    }
+    found.map(|p| (p, path))
 }
 
 /// The version a lockfile locks `package` at (`name = "…"` followed by `version = "…"`).
@@ -631,7 +728,7 @@ fn a_cargo_lock_is_updated_with_cargo_itself() {
         ],
         Vec::new(),
     );
-    let (out, lock) = project.scan_and_fix("crates.io", &["1"], "cargo-fix", "Cargo.lock");
+    let (out, lock) = project.scan_and_fix(&osv("crates.io"), &["1"], "cargo-fix", "Cargo.lock");
     assert!(
         out.contains("smallvec 1.6.0 → 1.6.1 in Cargo.lock"),
         "{out}"
@@ -663,29 +760,8 @@ fn a_package_lock_is_updated_with_npm_itself() {
         )],
         Vec::new(),
     );
-    // Every record the scan opened is a minimist finding.
-    project
-        .pw()
-        .args(["db", "import"])
-        .arg(shared_data().join("osv/npm/all.zip"))
-        .assert()
-        .success();
-    project.pw().args(["scan", "."]).assert().success();
-    let out = project
-        .pw()
-        .args(["patch", "list", "--format", "json"])
-        .assert()
-        .success();
-    let list: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
-    let ids: Vec<String> = list["records"]
-        .as_array()
-        .expect("records")
-        .iter()
-        .map(|r| r["id"].to_string())
-        .collect();
-    assert!(!ids.is_empty(), "minimist 1.2.0 has findings");
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let (_, lock) = project.scan_and_fix("npm", &ids, "npm-fix", "package-lock.json");
+    // Every record the scan opens is a minimist finding.
+    let (_, lock) = project.scan_and_fix(&osv("npm"), &[], "npm-fix", "package-lock.json");
     let lock: Value = serde_json::from_str(&lock).expect("JSON");
     let version = lock["packages"]["node_modules/minimist"]["version"]
         .as_str()
@@ -717,7 +793,7 @@ fn a_uv_lock_is_updated_with_uv_itself() {
         )],
         vec![("PATH", path)],
     );
-    let (out, lock) = project.scan_and_fix("PyPI", &["1", "2"], "uv-fix", "uv.lock");
+    let (out, lock) = project.scan_and_fix(&osv("PyPI"), &["1", "2"], "uv-fix", "uv.lock");
     assert!(out.contains("→ 4.2.3 in uv.lock"), "{out}");
     assert_eq!(locked_version(&lock, "django"), "4.2.3");
 }
@@ -755,7 +831,7 @@ fn a_poetry_lock_is_updated_with_poetry_itself() {
         )],
         vec![("PATH", path), ("POETRY_CACHE_DIR", cache.path().into())],
     );
-    let (out, lock) = project.scan_and_fix("PyPI", &["1", "2"], "poetry-fix", "poetry.lock");
+    let (out, lock) = project.scan_and_fix(&osv("PyPI"), &["1", "2"], "poetry-fix", "poetry.lock");
     assert!(out.contains("→ 4.2.3 in poetry.lock"), "{out}");
     // `poetry add django@^4.2.3` takes the newest 4.2.x at or above 4.2.3; the re-scan confirmed the fix.
     let parts: Vec<u32> = locked_version(&lock, "django")
@@ -786,4 +862,415 @@ fn a_finding_still_there_after_the_update_is_refused_naming_where() {
     repo.untouched();
     assert_eq!(git(&repo.path, &["branch", "--list", "patchwarden/*"]), "");
     assert_eq!(repo.state("1"), "assessed");
+}
+
+#[test]
+fn a_pip_compile_output_is_recompiled_with_pip_compile_keeping_its_hashes() {
+    let Some((pip_compile, path)) = tool("pip-compile", ".venv/bin") else {
+        return;
+    };
+    // idna 3.6 (PYSEC-2024-60, fixed in 3.7), locked with hashes by pip-compile from requirements.in.
+    let project = ToolProject::new(
+        &[
+            ("requirements.in", "idna\n"),
+            (".gitignore", ".patchwarden/\n"),
+        ],
+        &[(
+            &pip_compile,
+            &[
+                "--quiet",
+                "--generate-hashes",
+                "--upgrade-package",
+                "idna==3.6",
+                "requirements.in",
+            ],
+        )],
+        vec![("PATH", path)],
+    );
+    let (out, lock) =
+        project.scan_and_fix(&osv("PyPI"), &[], "pip-compile-fix", "requirements.txt");
+    assert!(out.contains("idna 3.6 → 3.7 in requirements.txt"), "{out}");
+    assert!(
+        out.contains(
+            "pip-compile --quiet --upgrade-package idna==3.7 --generate-hashes requirements.in"
+        ),
+        "the command pip-compile recorded in the file's header: {out}"
+    );
+    assert!(lock.contains("idna==3.7 \\\n    --hash=sha256:"), "{lock}");
+    assert!(!lock.contains("idna==3.6"), "{lock}");
+}
+
+/// A package.json depending on minimist 1.2.0 (prototype pollution, fixed in 1.2.2 and 1.2.6).
+const MINIMIST: (&str, &str) = (
+    "package.json",
+    r#"{"name":"web","version":"1.0.0","dependencies":{"minimist":"1.2.0"}}"#,
+);
+
+/// The version `fix` planned for `package` (`package OLD → NEW in FILE`).
+fn planned<'a>(out: &'a str, package: &str) -> &'a str {
+    out.split(&format!("{package} "))
+        .find_map(|rest| rest.split_once(" → ")?.1.split(' ').next())
+        .unwrap_or_else(|| panic!("no plan for {package}:\n{out}"))
+}
+
+/// Runs a JavaScript lockfile fix of minimist 1.2.0 and checks the branch's lockfile has left it.
+fn fix_minimist(project: &ToolProject, branch: &str, lockfile: &str) -> String {
+    let (out, lock) = project.scan_and_fix(&osv("npm"), &[], branch, lockfile);
+    let target = planned(&out, "minimist");
+    assert!(
+        lock.contains(&format!("minimist@{target}"))
+            || lock.contains(&format!("minimist@npm:{target}")),
+        "{lock}"
+    );
+    assert!(
+        !lock.contains("minimist@1.2.0") && !lock.contains("minimist@npm:1.2.0"),
+        "{lock}"
+    );
+    let manifest: Value = serde_json::from_str(&git(
+        &project.path,
+        &["show", &format!("{branch}:package.json")],
+    ))
+    .expect("JSON");
+    assert_eq!(manifest["dependencies"]["minimist"], target);
+    out
+}
+
+#[test]
+fn a_yarn_berry_lock_is_updated_with_yarn_up() {
+    let Some((yarn, path)) = tool("yarn", ".references/node_modules/.bin") else {
+        return;
+    };
+    let global = tempfile::tempdir().expect("tempdir");
+    let project = ToolProject::new(
+        &[MINIMIST, (".gitignore", ".patchwarden/\n")],
+        // Yarn's install state is not ignored: it must stay out of the change.
+        &[
+            (&yarn, &["install", "--mode=update-lockfile", "--silent"]),
+            (Path::new("rm"), &[".yarn/install-state.gz"]),
+        ],
+        vec![
+            ("PATH", path),
+            ("YARN_GLOBAL_FOLDER", global.path().into()),
+            ("YARN_ENABLE_TELEMETRY", "0".into()),
+        ],
+    );
+    let out = fix_minimist(&project, "yarn-fix", "yarn.lock");
+    assert!(out.contains("--mode=update-lockfile"), "{out}");
+    let files = git(&project.path, &["ls-tree", "-r", "--name-only", "yarn-fix"]);
+    assert!(!files.contains(".yarn/"), "{files}");
+}
+
+#[test]
+fn a_yarn_classic_lock_is_updated_with_yarn_upgrade_leaving_no_node_modules() {
+    let Some((yarn, path)) = tool("yarn", ".references/yarn1/node_modules/.bin") else {
+        return;
+    };
+    let cache = tempfile::tempdir().expect("tempdir");
+    // node_modules is not ignored: what Yarn 1 installs must stay out of the change.
+    let project = ToolProject::new(
+        &[MINIMIST, (".gitignore", ".patchwarden/\n")],
+        &[
+            (
+                &yarn,
+                &[
+                    "install",
+                    "--ignore-scripts",
+                    "--non-interactive",
+                    "--silent",
+                ],
+            ),
+            (Path::new("rm"), &["-r", "node_modules"]),
+        ],
+        vec![("PATH", path), ("YARN_CACHE_FOLDER", cache.path().into())],
+    );
+    let out = fix_minimist(&project, "yarn1-fix", "yarn.lock");
+    assert!(out.contains("yarn upgrade minimist@"), "{out}");
+    let files = git(
+        &project.path,
+        &["ls-tree", "-r", "--name-only", "yarn1-fix"],
+    );
+    assert!(!files.contains("node_modules"), "{files}");
+}
+
+#[test]
+fn a_pnpm_lock_is_updated_with_pnpm_update() {
+    let Some((pnpm, path)) = tool("pnpm", ".references/node_modules/.bin") else {
+        return;
+    };
+    let store = tempfile::tempdir().expect("tempdir");
+    let project = ToolProject::new(
+        &[MINIMIST, (".gitignore", ".patchwarden/\n")],
+        &[(
+            &pnpm,
+            &["install", "--lockfile-only", "--ignore-scripts", "--silent"],
+        )],
+        vec![
+            ("PATH", path),
+            ("npm_config_store_dir", store.path().into()),
+            ("npm_config_update_notifier", "false".into()),
+        ],
+    );
+    fix_minimist(&project, "pnpm-fix", "pnpm-lock.yaml");
+}
+
+/// Writes `module@version` (a go.mod and `files`) to a file-system module proxy (`GOPROXY=file://…`).
+fn go_module(proxy: &Path, module: &str, version: &str, files: &[(&str, &str)]) {
+    use std::io::Write;
+    let dir = proxy.join(module).join("@v");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let go_mod = format!("module {module}\n\ngo 1.19\n");
+    std::fs::write(dir.join(format!("{version}.mod")), &go_mod).expect("mod");
+    std::fs::write(
+        dir.join(format!("{version}.info")),
+        format!("{{\"Version\":\"{version}\",\"Time\":\"2026-01-01T00:00:00Z\"}}"),
+    )
+    .expect("info");
+    let mut zip = zip::ZipWriter::new(
+        std::fs::File::create(dir.join(format!("{version}.zip"))).expect("zip"),
+    );
+    for (name, text) in std::iter::once(("go.mod", go_mod.as_str())).chain(files.iter().copied()) {
+        zip.start_file(
+            format!("{module}@{version}/{name}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .expect("entry");
+        zip.write_all(text.as_bytes()).expect("write");
+    }
+    zip.finish().expect("zip");
+    let mut list = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("list"))
+        .expect("list");
+    writeln!(list, "{version}").expect("list");
+}
+
+#[test]
+fn a_go_mod_is_updated_with_go_get_and_go_mod_tidy() {
+    let Some((go, path)) = tool("go", "") else {
+        return;
+    };
+    // The module proxy is not reachable here: a file-system proxy of modules the test builds stands in
+    // for it, serving golang.org/x/text at v0.3.7 (GO-2022-1059, fixed in v0.3.8; GO-2026-5970, fixed
+    // in v0.39.0) and the fixed versions.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let proxy = dir.path().join("proxy");
+    for version in ["v0.3.7", "v0.3.8", "v0.39.0"] {
+        go_module(
+            &proxy,
+            "golang.org/x/text",
+            version,
+            &[(
+                "language/language.go",
+                "package language\n\nfunc Parse(s string) string { return s }\n",
+            )],
+        );
+    }
+    let mut proxy_url = std::ffi::OsString::from("file://");
+    proxy_url.push(&proxy);
+    let project = ToolProject::new(
+        &[
+            (
+                "go.mod",
+                "module example.invalid/web\n\ngo 1.19\n\nrequire golang.org/x/text v0.3.7\n",
+            ),
+            (
+                "main.go",
+                "package main\n\nimport \"golang.org/x/text/language\"\n\nfunc main() { println(language.Parse(\"en\")) }\n",
+            ),
+            (".gitignore", ".patchwarden/\n"),
+        ],
+        &[(&go, &["mod", "tidy"])],
+        vec![
+            ("PATH", path),
+            ("GOPROXY", proxy_url),
+            ("GOSUMDB", "off".into()),
+            ("GOFLAGS", "-modcacherw".into()),
+            ("GOTOOLCHAIN", "local".into()),
+            ("GOMODCACHE", dir.path().join("modcache").into()),
+            ("GOCACHE", dir.path().join("cache").into()),
+            ("GOPATH", dir.path().join("gopath").into()),
+        ],
+    );
+    let (out, go_mod) = project.scan_and_fix(&osv("Go"), &[], "go-fix", "go.mod");
+    assert!(out.contains("→ 0.39.0 in go.mod"), "{out}");
+    assert!(
+        out.contains("go get golang.org/x/text@v0.39.0 && go mod tidy"),
+        "{out}"
+    );
+    assert!(
+        go_mod.contains("require golang.org/x/text v0.39.0"),
+        "{go_mod}"
+    );
+    let sum = git(&project.path, &["show", "go-fix:go.sum"]);
+    assert!(
+        sum.contains("golang.org/x/text v0.39.0 h1:") && !sum.contains("v0.3.7"),
+        "{sum}"
+    );
+}
+
+/// An advisory of a package the test's own registry serves (none of the real advisory sets covers
+/// RubyGems or Packagist): `name` before `fixed` is affected.
+fn local_advisory(dir: &Path, id: &str, ecosystem: &str, name: &str, fixed: &str) -> PathBuf {
+    let file = dir.join(format!("{id}.json"));
+    let record = serde_json::json!({
+        "schema_version": "1.6.0",
+        "id": id,
+        "modified": "2026-08-01T00:00:00Z",
+        "published": "2026-08-01T00:00:00Z",
+        "summary": format!("{name}: request smuggling through a malformed Content-Length"),
+        "affected": [{
+            "package": {"ecosystem": ecosystem, "name": name},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}]
+        }],
+        "database_specific": {"severity": "HIGH"}
+    });
+    std::fs::write(&file, record.to_string()).expect("advisory");
+    file
+}
+
+/// Builds `name-version.gem` with `gem build` into `source/gems`.
+fn build_gem(gem: &Path, work: &Path, source: &Path, name: &str, version: &str) {
+    let src = work.join(format!("{name}-{version}"));
+    std::fs::create_dir_all(src.join("lib")).expect("mkdir");
+    std::fs::write(src.join(format!("lib/{name}.rb")), "module Tinyhttp; end\n").expect("lib");
+    std::fs::write(
+        src.join(format!("{name}.gemspec")),
+        format!(
+            "Gem::Specification.new do |s|\n  s.name = '{name}'\n  s.version = '{version}'\n  s.summary = 'HTTP'\n  s.authors = ['web']\n  s.license = 'MIT'\n  s.files = ['lib/{name}.rb']\nend\n"
+        ),
+    )
+    .expect("gemspec");
+    let status = Process::new(gem)
+        .args(["build", "--quiet", &format!("{name}.gemspec")])
+        .current_dir(&src)
+        .status()
+        .expect("gem build");
+    assert!(status.success(), "gem build {name} {version}");
+    std::fs::create_dir_all(source.join("gems")).expect("mkdir");
+    std::fs::rename(
+        src.join(format!("{name}-{version}.gem")),
+        source.join(format!("gems/{name}-{version}.gem")),
+    )
+    .expect("move the gem");
+}
+
+fn gem_index(gem: &Path, source: &Path) {
+    let status = Process::new(gem)
+        .args(["generate_index", "--quiet", "--directory"])
+        .arg(source)
+        .status()
+        .expect("gem generate_index");
+    assert!(status.success(), "gem generate_index");
+}
+
+#[test]
+fn a_gemfile_lock_is_updated_with_bundler() {
+    let (Some((bundle, path)), Some((gem, _))) = (tool("bundle", ""), tool("gem", "")) else {
+        return;
+    };
+    // The public gem host is not reachable here: a gem source of gems the test builds, as a company's
+    // own gem server serves them. tinyhttp 1.0.0 is locked; 1.0.1 fixes it, 1.1.0 is a new minor.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = dir.path().join("source");
+    build_gem(&gem, dir.path(), &source, "tinyhttp", "1.0.0");
+    gem_index(&gem, &source);
+    let gemfile = format!(
+        "source \"file://{}\"\n\ngem \"tinyhttp\", \"~> 1.0\"\n",
+        source.display()
+    );
+    let project = ToolProject::new(
+        &[("Gemfile", &gemfile), (".gitignore", ".patchwarden/\n")],
+        &[(&bundle, &["lock"])],
+        vec![
+            ("PATH", path),
+            ("BUNDLE_USER_HOME", dir.path().join("home").into()),
+        ],
+    );
+    for version in ["1.0.1", "1.1.0"] {
+        build_gem(&gem, dir.path(), &source, "tinyhttp", version);
+    }
+    gem_index(&gem, &source);
+    let advisory = local_advisory(
+        dir.path(),
+        "LOCAL-2026-0001",
+        "RubyGems",
+        "tinyhttp",
+        "1.0.1",
+    );
+    let (out, lock) = project.scan_and_fix(&advisory, &[], "bundler-fix", "Gemfile.lock");
+    assert!(
+        out.contains("tinyhttp 1.0.0 → 1.0.1 in Gemfile.lock"),
+        "{out}"
+    );
+    assert!(
+        out.contains("bundle lock --update tinyhttp --conservative --patch --strict"),
+        "{out}"
+    );
+    assert!(lock.contains("    tinyhttp (1.0.1)"), "{lock}");
+}
+
+#[test]
+fn a_composer_lock_is_updated_with_composer() {
+    let Some((composer, path)) = tool("composer", "") else {
+        return;
+    };
+    // Packagist is not reachable here: the packages come from path repositories in the project (as a
+    // monorepo keeps its own packages), acme/tinyhttp 1.0.0 locked and 1.0.1 fixing it.
+    let package = |version: &str| {
+        format!(
+            r#"{{"name":"acme/tinyhttp","version":"{version}","type":"library","license":"MIT","autoload":{{"psr-4":{{"Acme\\Tinyhttp\\":"src/"}}}}}}"#
+        )
+    };
+    let (old, new) = (package("1.0.0"), package("1.0.1"));
+    let manifest = r#"{
+    "name": "acme/web",
+    "require": {"acme/tinyhttp": "^1.0"},
+    "repositories": [
+        {"packagist.org": false},
+        {"type": "path", "url": "packages/tinyhttp-1.0.0", "canonical": false, "options": {"symlink": false}},
+        {"type": "path", "url": "packages/tinyhttp-1.0.1", "canonical": false, "options": {"symlink": false}}
+    ]
+}
+"#;
+    let home = tempfile::tempdir().expect("tempdir");
+    let project = ToolProject::new(
+        &[
+            ("composer.json", manifest),
+            ("packages/tinyhttp-1.0.0/composer.json", &old),
+            ("packages/tinyhttp-1.0.1/composer.json", &new),
+            (".gitignore", ".patchwarden/\nvendor/\n"),
+        ],
+        &[(
+            &composer,
+            &[
+                "update",
+                "--no-install",
+                "--no-interaction",
+                "--quiet",
+                "--with",
+                "acme/tinyhttp:1.0.0",
+            ],
+        )],
+        vec![
+            ("PATH", path),
+            ("COMPOSER_HOME", home.path().join("home").into()),
+            ("COMPOSER_CACHE_DIR", home.path().join("cache").into()),
+        ],
+    );
+    let advisory = local_advisory(
+        home.path(),
+        "LOCAL-2026-0002",
+        "Packagist",
+        "acme/tinyhttp",
+        "1.0.1",
+    );
+    let (out, lock) = project.scan_and_fix(&advisory, &[], "composer-fix", "composer.lock");
+    assert!(
+        out.contains("acme/tinyhttp 1.0.0 → 1.0.1 in composer.lock"),
+        "{out}"
+    );
+    let lock: Value = serde_json::from_str(&lock).expect("JSON");
+    assert_eq!(lock["packages"][0]["name"], "acme/tinyhttp");
+    assert_eq!(lock["packages"][0]["version"], "1.0.1");
 }

@@ -208,7 +208,8 @@ impl App {
             let format = detect_format(&repo, &file);
             let update = match (&target, format) {
                 (Some(t), Some(format)) => {
-                    tools::update_for(format, &package, &installed, t).map(|u| u.describe(&file))
+                    tools::update_for(format, &repo.join(&file), &package, &installed, t)
+                        .map(|u| u.describe(&file))
                 }
                 _ => None,
             };
@@ -352,7 +353,7 @@ impl App {
             let folder = file
                 .parent()
                 .map_or_else(|| worktree.path.clone(), Path::to_path_buf);
-            if let Some(update) = tools::update_for(format, &c.package, &c.installed, t) {
+            if let Some(update) = tools::update_for(format, &file, &c.package, &c.installed, t) {
                 tools::apply(&update, &folder, &file, &c.package, t)?;
             }
         }

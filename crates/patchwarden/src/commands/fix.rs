@@ -14,14 +14,30 @@ use crate::settings;
 pub async fn run(global: &GlobalArgs, args: FixArgs) -> anyhow::Result<Outcome> {
     let planned_release = super::patch::opt_date("--release-date", args.release_date.as_ref())?;
     let (app, _) = App::open(settings::resolve(global)?).await?;
+    let format = args.format;
+    // The store is closed once, whichever way the fix ends.
+    let report = fix(&app, args, planned_release).await;
+    app.store.close().await;
+    let report = report?;
+    match format {
+        Format::Json => print_json("fix", &report)?,
+        Format::Table => print(&report)?,
+    }
+    Ok(match &report.tests {
+        Some(t) if !t.passed => Outcome::Failed,
+        _ => Outcome::Ok,
+    })
+}
+
+async fn fix(
+    app: &App,
+    args: FixArgs,
+    planned_release: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<FixReport> {
     let records = match &args.group {
         Some(asset) => {
             let at_least = args.severity.parse().map_err(anyhow::Error::msg)?;
-            let ids = app.group_records(asset, at_least).await;
-            if ids.is_err() {
-                app.store.close().await;
-            }
-            ids?
+            app.group_records(asset, at_least).await?
         }
         None => args.records,
     };
@@ -37,17 +53,7 @@ pub async fn run(global: &GlobalArgs, args: FixArgs) -> anyhow::Result<Outcome> 
         release_owner: args.release_owner,
         planned_release,
     };
-    let report = app.fix(&request).await;
-    app.store.close().await;
-    let report = report?;
-    match args.format {
-        Format::Json => print_json("fix", &report)?,
-        Format::Table => print(&report)?,
-    }
-    Ok(match &report.tests {
-        Some(t) if !t.passed => Outcome::Failed,
-        _ => Outcome::Ok,
-    })
+    Ok(app.fix(&request).await?)
 }
 
 fn print(r: &FixReport) -> anyhow::Result<()> {
