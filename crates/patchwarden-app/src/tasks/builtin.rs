@@ -13,6 +13,8 @@ use crate::Settings;
 /// Names of the built-in tasks (one scan task per asset is named `patchwarden.scan.<asset>`).
 pub const ADVISORY_SYNC: &str = "patchwarden.advisory-sync";
 pub const SLA_CHECK: &str = "patchwarden.sla-check";
+pub const ESTATE_CHECK: &str = "patchwarden.estate-check";
+pub const RETENTION_PURGE: &str = "patchwarden.retention-purge";
 pub const SCAN_PREFIX: &str = "patchwarden.scan.";
 
 fn spec(
@@ -22,6 +24,7 @@ fn spec(
     timeout: PolicyDuration,
     purpose: &str,
 ) -> TaskSpec {
+
     TaskSpec {
         name,
         schedule,
@@ -66,6 +69,23 @@ pub fn builtin_tasks(settings: &Settings, exe: &Path) -> Vec<TaskSpec> {
             PolicyDuration::minutes(4),
             "Record SLA breaches and expired risk acceptances; alert what is due within 24 h",
         ),
+        spec(
+            ESTATE_CHECK.into(),
+            Schedule::Cron("30 4 * * *".into()),
+            with(&["assets", "check", "--alert"]),
+            PolicyDuration::hours(1),
+            "Check every asset's cadence and every component's end of life; alert what is missed or unsupported",
+        ),
+        TaskSpec {
+            compliance: Some("Patch policy: record retention".to_owned()),
+            ..spec(
+                RETENTION_PURGE.into(),
+                Schedule::Cron("0 5 * * *".into()),
+                with(&["records", "purge", "--expired"]),
+                PolicyDuration::minutes(30),
+                "Purge the records closed longer ago than the policy's retention",
+            )
+        },
     ];
     let config_dir = settings
         .config_source
