@@ -53,11 +53,8 @@ impl AlertMessage {
             let change = &details["changes"][field];
             (change["before"] != change["after"]).then_some(&change["after"])
         };
-        let severity_of = |v: &Value, default| {
-            v.as_str()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(default)
-        };
+        let severity_of =
+            |v: &Value, default| v.as_str().and_then(|s| s.parse().ok()).unwrap_or(default);
         let mut out = Vec::new();
         match e.action.as_str() {
             "record.record-breach" => out.push(alert(
@@ -558,9 +555,6 @@ mod tests {
             (notice[0].kind.as_str(), notice[0].severity),
             ("notice.new", Severity::High)
         );
-        assert_eq!(
-            notice[0].message,
-            "notice:2: Postgres minor release"
-        );
+        assert_eq!(notice[0].message, "notice:2: Postgres minor release");
     }
 }

@@ -378,9 +378,7 @@ impl App {
         let ids: Vec<i64> = candidates.iter().map(|r| r.id).collect();
         if !ids.is_empty() {
             let details = serde_json::json!({ "before": before, "records": ids, "retention_months": retention });
-            self.store
-                .purge_records(&ids, &actor, now, details)
-                .await?;
+            self.store.purge_records(&ids, &actor, now, details).await?;
         }
         Ok(ids)
     }

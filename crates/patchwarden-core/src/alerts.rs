@@ -82,10 +82,7 @@ pub fn record_alerts(r: &PatchRecord, lead: TimeDelta, now: DateTime<Utc>) -> Ve
             key: format!("{}@{}", r.id, due.to_rfc3339()),
             severity: Severity::High,
             subject: subject.clone(),
-            message: format!(
-                "the post-mortem of emergency {} {when}",
-                record_label(r)
-            ),
+            message: format!("the post-mortem of emergency {} {when}", record_label(r)),
             due: Some(due),
         });
     }
@@ -170,15 +167,25 @@ pub struct EolFinding<'a> {
 /// the warning window (`eol.nearing`, medium): once per component and end-of-life date.
 pub fn eol_alert(c: &EolFinding, severity: Severity) -> AlertDraft {
     let cycle = c.cycle.unwrap_or(c.version);
-    let date = c.eol.map_or_else(|| "unknown".to_owned(), |d| d.to_string());
+    let date = c
+        .eol
+        .map_or_else(|| "unknown".to_owned(), |d| d.to_string());
     let upgrade = c
         .upgrade_to
         .map(|u| format!("; move to {u}"))
         .unwrap_or_default();
     let (kind, severity, what) = if c.reached {
-        ("eol.reached", severity, format!("reached its end of life on {date}"))
+        (
+            "eol.reached",
+            severity,
+            format!("reached its end of life on {date}"),
+        )
     } else {
-        ("eol.nearing", Severity::Medium, format!("reaches its end of life on {date}"))
+        (
+            "eol.nearing",
+            Severity::Medium,
+            format!("reaches its end of life on {date}"),
+        )
     };
     AlertDraft {
         kind,
@@ -265,9 +272,17 @@ mod tests {
         assert!(alerts(&r, at(4, 8)).is_empty());
         let due = alerts(&r, at(4, 10));
         assert_eq!(due.len(), 1);
-        assert!(due[0].message.contains("is due in 23.0 h"), "{}", due[0].message);
+        assert!(
+            due[0].message.contains("is due in 23.0 h"),
+            "{}",
+            due[0].message
+        );
         let late = alerts(&r, at(6, 9));
-        assert!(late[0].message.contains("was due at"), "{}", late[0].message);
+        assert!(
+            late[0].message.contains("was due at"),
+            "{}",
+            late[0].message
+        );
         assert_eq!(late[0].key, due[0].key, "one occasion: raised once");
         r.state = State::Closed;
         r.closure = Some(Closure {
@@ -330,7 +345,11 @@ mod tests {
         assert_eq!(alerts[0].key, "base-image@2026-03-08T09:00:00+00:00");
         assert_eq!(alerts[1].key, "base-image:record:7");
         assert_eq!(alerts[1].severity, Severity::Critical);
-        assert!(alerts[1].message.contains("out-of-cycle rebuild of docker/oci images"));
+        assert!(
+            alerts[1]
+                .message
+                .contains("out-of-cycle rebuild of docker/oci images")
+        );
         let kept = CadenceCheck {
             missed: false,
             out_of_cycle: false,
@@ -364,6 +383,9 @@ mod tests {
             },
             Severity::High,
         );
-        assert_eq!((near.kind, near.severity), ("eol.nearing", Severity::Medium));
+        assert_eq!(
+            (near.kind, near.severity),
+            ("eol.nearing", Severity::Medium)
+        );
     }
 }

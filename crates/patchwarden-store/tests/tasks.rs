@@ -145,7 +145,11 @@ async fn a_failure_is_stored_with_its_output_and_alerted() {
         // Ending it twice is refused.
         assert!(store.finish_run(run.id, &end).await.is_err());
         assert!(
-            store.last_asset_patches().await.expect("patches").is_empty(),
+            store
+                .last_asset_patches()
+                .await
+                .expect("patches")
+                .is_empty(),
             "a failed run patches nothing"
         );
         let events = store.audit_events(0, 100).await.expect("events");
@@ -222,15 +226,19 @@ async fn an_alert_for_an_occasion_is_raised_once() {
             key: "base-image@2026-03-15T09:00:00Z".into(),
             ..alert.clone()
         };
-        assert!(store.raise_alert_once(&next, at(9)).await.expect("next due"));
+        assert!(
+            store
+                .raise_alert_once(&next, at(9))
+                .await
+                .expect("next due")
+        );
         let events = store.audit_events(0, 100).await.expect("events");
         let raised: Vec<_> = events
             .iter()
             .filter(|e| e.action == "cadence.missed")
             .collect();
         assert_eq!(raised.len(), 2);
-        let details: serde_json::Value =
-            serde_json::from_str(&raised[0].details).expect("details");
+        let details: serde_json::Value = serde_json::from_str(&raised[0].details).expect("details");
         assert_eq!(details["alert"], true);
         assert_eq!(details["severity"], "high");
         assert_eq!(details["asset"], "base-image");

@@ -614,7 +614,12 @@ Examples:
 
 --expired needs no --as: the policy alone decides what goes, and the purge is recorded as `system`.")]
     Purge {
-        #[arg(long, value_name = "DATE", required_unless_present = "expired", conflicts_with = "expired")]
+        #[arg(
+            long,
+            value_name = "DATE",
+            required_unless_present = "expired",
+            conflicts_with = "expired"
+        )]
         before: Option<String>,
         /// Purge every record ended longer than `retention_months` ago
         #[arg(long)]

@@ -24,7 +24,6 @@ fn spec(
     timeout: PolicyDuration,
     purpose: &str,
 ) -> TaskSpec {
-
     TaskSpec {
         name,
         schedule,

@@ -121,11 +121,7 @@ async fn check(app: &App, alert: bool, fail: bool, format: Format) -> anyhow::Re
                 writeln!(out, "\nUNSUPPORTED SYSTEMS")?;
             }
             for c in &checked.components {
-                let line = format!(
-                    "{}: {}",
-                    c.asset.as_deref().unwrap_or("-"),
-                    c.describe()
-                );
+                let line = format!("{}: {}", c.asset.as_deref().unwrap_or("-"), c.describe());
                 let line = if c.is_unsupported() {
                     bad(&line)
                 } else {
