@@ -344,7 +344,7 @@ pub fn apply(
             });
             next.severity = Some(sev);
             next.severity_reason = if overridden { reason.clone() } else { None };
-            next.due_at = Some(policy.due_at(sev, record.clock_started_at));
+            next.due_at = Some(policy.due_on_path(sev, Some(path), record.clock_started_at));
             next.assessment = Some(Assessment {
                 affected_assets: if affected_assets.is_empty() {
                     vec![record.asset.clone()]
@@ -667,7 +667,9 @@ pub fn apply(
             next.risk = None;
             next.clock_started_at = restarted;
             next.sla_breached_at = None;
-            next.due_at = next.severity.map(|s| record.policy.due_at(s, restarted));
+            next.due_at = next
+                .severity
+                .map(|s| record.policy.due_on_path(s, record.path(), restarted));
         }
         Action::Dismiss {
             kind,
@@ -718,7 +720,7 @@ pub fn apply(
             next.policy = (**new_policy).clone();
             next.due_at = next
                 .severity
-                .map(|s| new_policy.due_at(s, record.clock_started_at));
+                .map(|s| new_policy.due_on_path(s, record.path(), record.clock_started_at));
         }
         Action::RecordBreach => {
             c.need(
