@@ -336,7 +336,8 @@ impl App {
     /// retention: the policy decides what goes, so the daily built-in task does it as `system` when
     /// nobody is acting (a person acting must still be the Engineering Lead).
     pub async fn purge(&self, before: Option<DateTime<Utc>>) -> Result<Vec<i64>> {
-        let actor = match (before, &self.settings.actor) {
+        let named = self.settings.actor.as_deref().filter(|n| !n.is_empty());
+        let actor = match (before, named) {
             (None, None) => SYSTEM.to_owned(),
             _ => {
                 let actor = self.acting()?;

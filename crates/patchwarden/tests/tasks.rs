@@ -667,7 +667,9 @@ roles = ["engineering_lead"]
             ],
         );
     }
+    // Whoever the scheduler's environment names, the built-in acts as the tool itself.
     let out = pw(d, "2026-03-01T05:00:00Z")
+        .env("PATCHWARDEN_USER", "leo")
         .args([
             "tasks",
             "run",

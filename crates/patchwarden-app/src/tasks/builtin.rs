@@ -111,8 +111,10 @@ pub fn builtin_tasks(settings: &Settings, exe: &Path) -> Vec<TaskSpec> {
         task.working_dir = config_dir.as_ref().map(|d| d.display().to_string());
         tasks.push(task);
     }
-    if let Some(url) = &settings.database_url {
-        for t in &mut tasks {
+    for t in &mut tasks {
+        // The built-ins act as the tool itself, whoever the scheduler's environment names.
+        t.env.insert("PATCHWARDEN_USER".into(), String::new());
+        if let Some(url) = &settings.database_url {
             t.env.insert("PATCHWARDEN_DATABASE_URL".into(), url.clone());
         }
     }
