@@ -408,8 +408,10 @@ pub fn apply(
             advance(&mut next, State::Planned);
         }
         Action::Test { evidence } => {
+            // "Engineering Lead runs expedited testing": `[policy.emergency] expedited_tester`.
+            let tester = policy.emergency.expedited_tester;
             let roles: &[Role] = if emergency {
-                &[Role::ReleaseOwner, Role::EngineeringLead]
+                &[Role::ReleaseOwner, tester]
             } else {
                 &[Role::ReleaseOwner]
             };
@@ -449,7 +451,7 @@ pub fn apply(
             c.finish()?;
             next.tests.push(TestRun {
                 evidence: evidence.clone(),
-                expedited: emergency && actor.is_some_and(|p| p.has_role(Role::EngineeringLead)),
+                expedited: emergency && actor.is_some_and(|p| p.has_role(tester)),
                 stamp,
             });
             advance(&mut next, State::Tested);

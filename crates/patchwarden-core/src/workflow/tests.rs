@@ -674,3 +674,18 @@ fn a_high_severity_zero_day_on_the_emergency_path_is_due_in_48_hours_where_the_p
     let r = step(&low, &on_emergency, &team.lead, &team, t(1));
     assert_eq!(r.due_at, Some(t(90 * 24)));
 }
+
+#[test]
+fn the_expedited_tester_is_the_role_the_policy_names() {
+    let tm = team();
+    let mut r = record(Some(Severity::Critical));
+    r.policy.emergency.expedited_tester = Role::IncidentCommander;
+    let r = step(&r, &assess(), &tm.ic, &tm, t(1));
+    let r = step(&r, &plan(None), &tm.ic, &tm, t(2));
+    let e = refused(&r, &passing(), &tm.lead, &tm, t(3));
+    assert!(e.to_string().contains("testing"), "{e}");
+    let tested = step(&r, &passing(), &tm.ic, &tm, t(3));
+    assert!(tested.tests[0].expedited);
+    let by_owner = step(&r, &passing(), &tm.owner, &tm, t(3));
+    assert!(!by_owner.tests[0].expedited);
+}
