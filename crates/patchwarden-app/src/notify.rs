@@ -428,7 +428,7 @@ impl App {
     /// `lead`, `postmortem.due` for each emergency post-mortem due within `lead` (or past) and not
     /// linked, `risk.expiring` for each risk acceptance expiring within `lead`, and `notice.untriaged`
     /// for each vendor notice untriaged past `[notices] triage_within`. Returns how many were raised.
-    pub async fn raise_due_soon_alerts(
+    pub async fn raise_sla_check_alerts(
         &self,
         records: &[patchwarden_core::PatchRecord],
         lead: TimeDelta,

@@ -578,7 +578,7 @@ pub async fn sla(
         .await;
     let records = match (records, window) {
         (Ok(records), Some(window)) if alert => app
-            .raise_due_soon_alerts(&records, window.to_chrono())
+            .raise_sla_check_alerts(&records, window.to_chrono())
             .await
             .map(|_| records),
         (records, _) => records,
