@@ -543,11 +543,13 @@ Exit code 1 with --fail when an asset has missed its cadence or needs an out-of-
     #[command(after_help = "\
 Examples:
   patchwarden assets check
-  patchwarden assets check --alert              raise cadence.missed, rebuild.due, eol.reached, eol.nearing
+  patchwarden assets check --alert        raise what was not raised before
   patchwarden assets check --format json --fail
 
-Components come from each asset's scan targets and its declared components. Exit code 1 with --fail when
-a cadence is missed, an out-of-cycle patch is due, or a component is past its end of life.")]
+Alerts: cadence.missed, rebuild.due, eol.reached, eol.nearing, each once per occasion.
+Components come from each asset's scan targets and its declared components.
+Exit code 1 with --fail when a cadence is missed, an out-of-cycle patch is due,
+or a component is past its end of life.")]
     Check {
         /// Raise the alerts, each once per occasion (asset and due date, component and end-of-life date)
         #[arg(long)]

@@ -118,7 +118,7 @@ async fn check(app: &App, alert: bool, fail: bool, format: Format) -> anyhow::Re
             let mut out = anstream::stdout().lock();
             print_table(&mut out, &checked.assets)?;
             if !checked.components.is_empty() {
-                writeln!(out, "\nUNSUPPORTED SYSTEMS")?;
+                writeln!(out, "\nEND OF LIFE (past, or within the warning window)")?;
             }
             for c in &checked.components {
                 let line = format!("{}: {}", c.asset.as_deref().unwrap_or("-"), c.describe());
