@@ -90,7 +90,11 @@ pub fn builtin_tasks(settings: &Settings, exe: &Path) -> Vec<TaskSpec> {
         .config_source
         .as_ref()
         .and_then(|(p, _)| p.parent().map(Path::to_path_buf));
-    for asset in settings.config.assets.iter().filter(|a| !a.scan.is_empty()) {
+    // Every asset with something to scan: paths, or packages it declares as package URLs.
+    let scannable = |a: &&patchwarden_core::Asset| {
+        !a.scan.is_empty() || a.components.iter().any(|c| c.starts_with("pkg:"))
+    };
+    for asset in settings.config.assets.iter().filter(scannable) {
         let mut args = vec!["scan".to_owned(), "--asset".into(), asset.name.clone()];
         args.extend(["--fail-on".into(), "critical".into()]);
         for path in &asset.scan {
