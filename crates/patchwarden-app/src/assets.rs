@@ -1,15 +1,19 @@
 //! The estate as a use case: each configured asset with its layer, when it was last patched (a closed
 //! record, a successful task linked to it, or a patch recorded by hand), when its next patch is due, and
-//! whether its cadence was kept; recording a patch done outside the records.
+//! whether its cadence was kept; the estate check and its alerts; recording a patch done outside the
+//! records.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use patchwarden_core::actor::require_role;
+use patchwarden_core::alerts::{EolFinding, cadence_alerts, eol_alert};
 use patchwarden_core::{CadenceCheck, Role, Severity, State, check_cadence};
 use patchwarden_store::{AssetPatch, RecordFilter};
 use serde::Serialize;
+use serde_json::json;
 
+use crate::eol::ComponentStatus;
 use crate::{App, AppError, Result};
 
 /// An asset and where it stands.
@@ -36,6 +40,29 @@ pub struct AssetStatus {
     pub out_of_cycle: bool,
     pub open_records: usize,
     pub open_critical: usize,
+    /// The newest open critical record on it (what an out-of-cycle patch answers).
+    #[serde(skip)]
+    pub newest_critical: Option<i64>,
+}
+
+/// What the estate check found: every asset against its cadence, the components past or near their
+/// end of life, and how many alerts it raised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EstateCheck {
+    pub assets: Vec<AssetStatus>,
+    /// Components of the configured assets (scanned from their `scan` targets, or declared) that are
+    /// `unsupported` or `nearing-eol`.
+    pub components: Vec<ComponentStatus>,
+    /// Alerts raised now (alerted occasions are not raised again).
+    pub alerts_raised: usize,
+}
+
+impl EstateCheck {
+    /// A cadence missed, an out-of-cycle patch due, or an unsupported component: what `--fail` fails on.
+    pub fn needs_attention(&self) -> bool {
+        self.assets.iter().any(|a| a.missed || a.out_of_cycle)
+            || self.components.iter().any(ComponentStatus::is_unsupported)
+    }
 }
 
 /// The latest patch of each asset among closed records (deployed, else closed).
@@ -85,10 +112,12 @@ impl App {
                     .iter()
                     .filter(|r| r.asset == a.name && r.state.is_open())
                     .collect();
-                let open_critical = open
+                let critical: Vec<i64> = open
                     .iter()
                     .filter(|r| r.severity == Some(Severity::Critical))
-                    .count();
+                    .map(|r| r.id)
+                    .collect();
+                let open_critical = critical.len();
                 let layer = config.layers.iter().find(|l| l.name == a.layer);
                 let (last_patched, via) = last.get(&a.name).cloned().unzip();
                 let check = layer.map_or(
@@ -119,9 +148,76 @@ impl App {
                     out_of_cycle: check.out_of_cycle,
                     open_records: open.len(),
                     open_critical,
+                    newest_critical: critical.iter().max().copied(),
                 }
             })
             .collect())
+    }
+
+    /// The estate check (`assets check`, the daily `patchwarden.estate-check`): every asset against its
+    /// cadence and every component against its end of life. With `alert`, raises `cadence.missed` (once
+    /// per asset and due date), `rebuild.due` (once per asset and critical record), `eol.reached` and
+    /// `eol.nearing` (once per component and end-of-life date).
+    pub async fn estate_check(&self, alert: bool) -> Result<EstateCheck> {
+        let assets = self.asset_statuses().await?;
+        let components: Vec<ComponentStatus> = self
+            .unsupported_report(&[])
+            .await?
+            .into_iter()
+            .filter(ComponentStatus::needs_action)
+            .collect();
+        let mut raised = 0;
+        if alert {
+            let config = &self.settings.config;
+            for a in &assets {
+                let Some(layer) = config.layers.iter().find(|l| l.name == a.layer) else {
+                    continue;
+                };
+                let check = CadenceCheck {
+                    next_due: a.next_due,
+                    missed: a.missed,
+                    out_of_cycle: a.out_of_cycle,
+                };
+                for draft in cadence_alerts(&a.name, layer, &check, a.newest_critical) {
+                    let details = json!({
+                        "asset": a.name,
+                        "layer": a.layer,
+                        "due_at": draft.due,
+                        "last_patched": a.last_patched,
+                        "record": a.newest_critical.filter(|_| draft.kind == "rebuild.due"),
+                    });
+                    raised += usize::from(self.raise_once(&draft, details).await?);
+                }
+            }
+            for c in &components {
+                let Some(asset) = &c.asset else { continue };
+                let finding = EolFinding {
+                    asset,
+                    product: &c.component.product,
+                    version: &c.component.version,
+                    cycle: c.cycle.as_deref(),
+                    eol: c.eol,
+                    upgrade_to: c.upgrade_to.as_deref(),
+                    reached: c.is_unsupported(),
+                };
+                let draft = eol_alert(&finding, config.policy.unsupported.severity);
+                let details = json!({
+                    "asset": asset,
+                    "product": c.component.product,
+                    "version": c.component.version,
+                    "source": c.component.source,
+                    "cycle": c.cycle,
+                    "eol": c.eol,
+                    "upgrade_to": c.upgrade_to,
+                });
+                raised += usize::from(self.raise_once(&draft, details).await?);
+            }
+        }
+        Ok(EstateCheck {
+            assets,
+            components,
+            alerts_raised: raised,
+        })
     }
 
     /// Records that `asset` was patched now, outside the records (a rebuild, a maintenance window): any

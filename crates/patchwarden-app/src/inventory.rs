@@ -141,6 +141,34 @@ impl Inventory {
         }
     }
 
+    /// Adds the packages an asset declares as package URLs (`pkg:pypi/django@4.2.1`) among its
+    /// `components`, under `display` (where the config declares them); other entries are not packages.
+    /// An entry that is no usable package URL is an error naming it.
+    pub fn add_declared(&mut self, display: &str, components: &[String]) -> Result<(), String> {
+        let mut parsed = patchwarden_lockfiles::Parsed::default();
+        for spec in components.iter().filter(|c| c.starts_with("pkg:")) {
+            let purl = patchwarden_lockfiles::parse_purl(spec)
+                .ok_or_else(|| format!("{display}: {spec:?} is not a valid package URL"))?;
+            let (Some(ecosystem), Some(version)) = (purl.ecosystem(), purl.osv_version()) else {
+                return Err(format!(
+                    "{display}: {spec:?} needs a package type patchwarden knows (pypi, npm, cargo, golang, gem, composer, maven, nuget, deb, apk, …) and a version"
+                ));
+            };
+            parsed.packages.push(Package {
+                ecosystem,
+                name: purl.osv_name(),
+                version,
+                line: None,
+                dev: false,
+                optional: false,
+            });
+        }
+        if !parsed.packages.is_empty() {
+            self.push(display, Format::Declared, parsed);
+        }
+        Ok(())
+    }
+
     /// Reads one file of a known or detected format, or one that declares components. `display` is how
     /// reports name it.
     pub fn add_file(

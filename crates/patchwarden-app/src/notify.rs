@@ -30,50 +30,97 @@ pub struct AlertMessage {
 }
 
 impl AlertMessage {
-    /// Reads an alert event (details with `"alert": true`), or an event the workflow records on its own
-    /// that deserves one (an SLA breach, an expired risk acceptance); None for other events.
-    pub fn from_event(e: &AuditEvent) -> Option<Self> {
-        let details: Value = serde_json::from_str(&e.details).ok()?;
-        let workflow = match e.action.as_str() {
-            "record.record-breach" => Some((
-                "sla.breached",
-                Severity::Critical,
-                "the SLA deadline passed",
-            )),
-            "record.expire-risk" => Some((
-                "risk.expired",
-                Severity::High,
-                "the risk acceptance expired; the record is open again",
-            )),
-            _ => None,
+    /// The alerts an event carries: an alert event (details with `"alert": true`), or an event the
+    /// workflow records on its own that deserves one — an SLA breach, an expired risk acceptance, a
+    /// record opened critical or turned critical by its assessment (`finding.critical`), a record put
+    /// on the emergency path, which waits for the Incident Commander's approval
+    /// (`emergency.approval_requested`), a relevant vendor notice queued (`notice.new`). Other events
+    /// carry none.
+    pub fn from_event(e: &AuditEvent) -> Vec<Self> {
+        let Ok(details) = serde_json::from_str::<Value>(&e.details) else {
+            return Vec::new();
         };
-        if let Some((kind, severity, what)) = workflow {
-            return Some(Self {
-                event_seq: Some(e.seq),
-                kind: kind.into(),
-                severity,
-                subject: e.subject.clone(),
-                message: format!("{}: {what}", e.subject),
-                at: e.at,
-                details,
-            });
-        }
-        if details["alert"] != Value::Bool(true) {
-            return None;
-        }
-        let severity = details["severity"]
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(Severity::Critical);
-        Some(Self {
+        let alert = |kind: &str, severity: Severity, message: String| Self {
             event_seq: Some(e.seq),
-            kind: e.action.clone(),
+            kind: kind.into(),
             severity,
             subject: e.subject.clone(),
-            message: details["message"].as_str().unwrap_or(&e.action).to_owned(),
+            message,
             at: e.at,
-            details,
-        })
+            details: details.clone(),
+        };
+        let changed_to = |field: &str| {
+            let change = &details["changes"][field];
+            (change["before"] != change["after"]).then_some(&change["after"])
+        };
+        let severity_of =
+            |v: &Value, default| v.as_str().and_then(|s| s.parse().ok()).unwrap_or(default);
+        let mut out = Vec::new();
+        match e.action.as_str() {
+            "record.record-breach" => out.push(alert(
+                "sla.breached",
+                Severity::Critical,
+                format!("{}: the SLA deadline passed", e.subject),
+            )),
+            "record.expire-risk" => out.push(alert(
+                "risk.expired",
+                Severity::High,
+                format!(
+                    "{}: the risk acceptance expired; the record is open again",
+                    e.subject
+                ),
+            )),
+            "record.opened" if details["severity"] == "critical" => {
+                let what = details["package"]
+                    .as_str()
+                    .or(details["title"].as_str())
+                    .unwrap_or("a finding");
+                out.push(alert(
+                    "finding.critical",
+                    Severity::Critical,
+                    format!(
+                        "{} opened critical for {what}, due at {}",
+                        e.subject,
+                        details["due"].as_str().unwrap_or("-")
+                    ),
+                ));
+            }
+            "record.assess" | "record.reevaluate" => {
+                if changed_to("severity").is_some_and(|s| s == "critical") {
+                    out.push(alert(
+                        "finding.critical",
+                        Severity::Critical,
+                        format!("{} was assessed critical", e.subject),
+                    ));
+                }
+                if changed_to("assessment").is_some_and(|a| a["path"] == "emergency") {
+                    out.push(alert(
+                        "emergency.approval_requested",
+                        Severity::Critical,
+                        format!(
+                            "{} takes the emergency path: the hotfix waits for the Incident Commander's approval (patch approve)",
+                            e.subject
+                        ),
+                    ));
+                }
+            }
+            "notice.received" => out.push(alert(
+                "notice.new",
+                severity_of(&details["severity"], Severity::Medium),
+                format!(
+                    "{}: {}",
+                    e.subject,
+                    details["title"].as_str().unwrap_or("a vendor notice")
+                ),
+            )),
+            _ if details["alert"] == Value::Bool(true) => out.push(alert(
+                &e.action,
+                severity_of(&details["severity"], Severity::Critical),
+                details["message"].as_str().unwrap_or(&e.action).to_owned(),
+            )),
+            _ => {}
+        }
+        out
     }
 
     /// One line for chat and subject lines.
@@ -303,7 +350,7 @@ pub async fn dispatch(
         {
             continue;
         }
-        for alert in events.iter().filter_map(AlertMessage::from_event) {
+        for alert in events.iter().flat_map(AlertMessage::from_event) {
             if channel.routes(&alert.kind, alert.severity)
                 && deliver(store, channel, &alert, now).await? == "sent"
             {
@@ -357,9 +404,31 @@ impl App {
         Ok((attempts, error))
     }
 
-    /// Raises a `sla.due_soon` alert, once per record and deadline, for each open record due within
-    /// `lead` that is not yet overdue or remediated. Returns how many were raised.
-    pub async fn raise_due_soon_alerts(
+    /// Raises a decided alert once per occasion; true when raised now.
+    pub(crate) async fn raise_once(
+        &self,
+        draft: &patchwarden_core::alerts::AlertDraft,
+        details: Value,
+    ) -> Result<bool> {
+        let alert = patchwarden_store::OnceAlert {
+            kind: draft.kind.into(),
+            key: draft.key.clone(),
+            severity: draft.severity.as_str().into(),
+            subject: draft.subject.clone(),
+            message: draft.message.clone(),
+            details,
+        };
+        Ok(self
+            .store
+            .raise_alert_once(&alert, self.settings.now)
+            .await?)
+    }
+
+    /// The SLA check's alerts, each once per occasion: `sla.due_soon` for each open record due within
+    /// `lead`, `postmortem.due` for each emergency post-mortem due within `lead` (or past) and not
+    /// linked, `risk.expiring` for each risk acceptance expiring within `lead`, and `notice.untriaged`
+    /// for each vendor notice untriaged past `[notices] triage_within`. Returns how many were raised.
+    pub async fn raise_sla_check_alerts(
         &self,
         records: &[patchwarden_core::PatchRecord],
         lead: TimeDelta,
@@ -367,25 +436,36 @@ impl App {
         let now = self.settings.now;
         let mut raised = 0;
         for r in records {
-            let Some(due) = r.due_at else { continue };
-            if !r.state.is_open() || r.remediated_at().is_some() || due <= now || due > now + lead {
-                continue;
+            for draft in patchwarden_core::alerts::record_alerts(r, lead, now) {
+                let due = draft.due.unwrap_or(now);
+                let fresh = if draft.kind == "sla.due_soon" {
+                    let alert = patchwarden_store::Alert {
+                        kind: draft.kind.into(),
+                        severity: draft.severity.as_str().into(),
+                        message: draft.message.clone(),
+                    };
+                    self.store.warn_due_soon(r.id, due, &alert, now).await?
+                } else {
+                    self.raise_once(&draft, json!({"record": r.id, "due_at": due}))
+                        .await?
+                };
+                raised += usize::from(fresh);
             }
-            let severity = r.severity.unwrap_or(Severity::Low);
-            let hours = (due - now).num_minutes() as f64 / 60.0;
-            let alert = patchwarden_store::Alert {
-                kind: "sla.due_soon".into(),
-                severity: severity.as_str().into(),
+        }
+        let within = self.settings.config.notices.triage_within;
+        for n in self.overdue_notices().await? {
+            let draft = patchwarden_core::alerts::AlertDraft {
+                kind: "notice.untriaged",
+                key: n.id.to_string(),
+                severity: n.notice.severity.unwrap_or(Severity::High),
+                subject: format!("notice:{}", n.id),
                 message: format!(
-                    "record {} ({} on {}) is due in {hours:.1} h, at {due}",
-                    r.id,
-                    r.vulnerability.as_deref().unwrap_or("manual record"),
-                    r.asset
+                    "notice {} ({}) has waited for triage since {}, longer than {within}",
+                    n.id, n.notice.title, n.received_at
                 ),
+                due: None,
             };
-            if self.store.warn_due_soon(r.id, due, &alert, now).await? {
-                raised += 1;
-            }
+            raised += usize::from(self.raise_once(&draft, json!({"notice": n.id})).await?);
         }
         Ok(raised)
     }
@@ -413,30 +493,68 @@ mod tests {
         }
     }
 
+    fn kinds(action: &str, details: &str) -> Vec<String> {
+        AlertMessage::from_event(&event(action, "record:4", details))
+            .into_iter()
+            .map(|a| a.kind)
+            .collect()
+    }
+
     #[test]
     fn alerts_and_workflow_breaches_become_messages_and_other_events_do_not() {
         let failed = AlertMessage::from_event(&event(
             "task.failed",
             "task:x",
             r#"{"alert":true,"severity":"critical","message":"task x exited with code 1"}"#,
-        ))
-        .expect("alert");
+        ));
         assert_eq!(
-            failed.text(),
+            failed[0].text(),
             "[CRITICAL] task.failed: task x exited with code 1"
         );
-        let breach = AlertMessage::from_event(&event("record.record-breach", "record:4", "{}"))
-            .expect("breach");
-        assert_eq!(breach.kind, "sla.breached");
-        assert_eq!(breach.severity, Severity::Critical);
+        let breach = AlertMessage::from_event(&event("record.record-breach", "record:4", "{}"));
+        assert_eq!(breach[0].kind, "sla.breached");
+        assert_eq!(breach[0].severity, Severity::Critical);
+        assert_eq!(kinds("record.expire-risk", "{}"), ["risk.expired"]);
+        assert!(kinds("task.finished", r#"{"run":1}"#).is_empty());
+        assert!(kinds("record.opened", "{}").is_empty());
+        assert!(kinds("not json", "{").is_empty());
+    }
+
+    #[test]
+    fn a_critical_record_and_the_emergency_path_are_alerted_when_they_happen() {
         assert_eq!(
-            AlertMessage::from_event(&event("record.expire-risk", "record:5", "{}"))
-                .map(|a| a.kind),
-            Some("risk.expired".to_owned())
+            kinds(
+                "record.opened",
+                r#"{"source":"scan","package":"django@4.2.1","severity":"critical","due":"2026-03-04T09:00:00Z"}"#
+            ),
+            ["finding.critical"]
         );
+        assert!(kinds("record.opened", r#"{"severity":"high"}"#).is_empty());
+        // Assessed up to critical, on the emergency path: both.
+        assert_eq!(
+            kinds(
+                "record.assess",
+                r#"{"changes":{"severity":{"before":"high","after":"critical"},"assessment":{"before":null,"after":{"path":"emergency"}}}}"#
+            ),
+            ["finding.critical", "emergency.approval_requested"]
+        );
+        // Critical from the start and scheduled: neither (the opening was alerted).
         assert!(
-            AlertMessage::from_event(&event("task.finished", "task:x", r#"{"run":1}"#)).is_none()
+            kinds(
+                "record.assess",
+                r#"{"changes":{"assessment":{"before":null,"after":{"path":"scheduled"}}}}"#
+            )
+            .is_empty()
         );
-        assert!(AlertMessage::from_event(&event("record.opened", "record:4", "{}")).is_none());
+        let notice = AlertMessage::from_event(&event(
+            "notice.received",
+            "notice:2",
+            r#"{"title":"Postgres minor release","severity":"high"}"#,
+        ));
+        assert_eq!(
+            (notice[0].kind.as_str(), notice[0].severity),
+            ("notice.new", Severity::High)
+        );
+        assert_eq!(notice[0].message, "notice:2: Postgres minor release");
     }
 }

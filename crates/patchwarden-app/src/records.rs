@@ -331,19 +331,30 @@ impl App {
         Ok(done)
     }
 
-    /// Purges closed records closed before `before`, refusing any still inside the retention period.
-    pub async fn purge(&self, before: DateTime<Utc>) -> Result<Vec<i64>> {
-        let actor = self.acting()?;
-        patchwarden_core::actor::require_role(
-            actor,
-            &[patchwarden_core::Role::EngineeringLead],
-            "purge records",
-        )?;
+    /// Purges closed and dismissed records ended before `before`, refusing any date inside the
+    /// retention period; the Engineering Lead's step. Without `before`, purges every record past
+    /// retention: the policy decides what goes, so the daily built-in task does it as `system` when
+    /// nobody is acting (a person acting must still be the Engineering Lead).
+    pub async fn purge(&self, before: Option<DateTime<Utc>>) -> Result<Vec<i64>> {
+        let named = self.settings.actor.as_deref().filter(|n| !n.is_empty());
+        let actor = match (before, named) {
+            (None, None) => SYSTEM.to_owned(),
+            _ => {
+                let actor = self.acting()?;
+                patchwarden_core::actor::require_role(
+                    actor,
+                    &[patchwarden_core::Role::EngineeringLead],
+                    "purge records",
+                )?;
+                actor.name.clone()
+            }
+        };
         let now = self.settings.now;
         let retention = self.settings.config.policy.retention_months;
         let earliest_allowed = now
             .checked_sub_months(chrono::Months::new(retention))
             .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let before = before.unwrap_or(earliest_allowed);
         if before > earliest_allowed {
             return Err(AppError::Input(format!(
                 "refusing to purge records closed before {}: the policy keeps records {retention} months after closure, so nothing closed after {} may be purged",
@@ -368,9 +379,7 @@ impl App {
         let ids: Vec<i64> = candidates.iter().map(|r| r.id).collect();
         if !ids.is_empty() {
             let details = serde_json::json!({ "before": before, "records": ids, "retention_months": retention });
-            self.store
-                .purge_records(&ids, &actor.name, now, details)
-                .await?;
+            self.store.purge_records(&ids, &actor, now, details).await?;
         }
         Ok(ids)
     }

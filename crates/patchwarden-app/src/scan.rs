@@ -145,9 +145,33 @@ struct RawMatch<'c> {
 
 impl App {
     pub async fn scan(&self, request: &ScanRequest) -> Result<ScanResult> {
-        let inventory = read_inventory(request)?;
+        let mut inventory = read_inventory(request)?;
+        self.add_declared_packages(request, &mut inventory)?;
         self.scan_inventory(request, inventory, self.settings.now)
             .await
+    }
+
+    /// Adds the packages the scanned asset declares as package URLs in its `components`: what cannot
+    /// be scanned is still matched against the advisories, as findings of the asset.
+    fn add_declared_packages(
+        &self,
+        request: &ScanRequest,
+        inventory: &mut Inventory,
+    ) -> Result<()> {
+        let name = self.asset_for(request);
+        let Some(asset) = self.settings.config.assets.iter().find(|a| a.name == name) else {
+            return Ok(());
+        };
+        let config = self.settings.config_source.as_ref().map_or_else(
+            || "patchwarden.toml".to_owned(),
+            |(p, _)| p.display().to_string(),
+        );
+        inventory
+            .add_declared(
+                &format!("{config} (asset {name} components)"),
+                &asset.components,
+            )
+            .map_err(crate::AppError::Input)
     }
 
     /// Matches an inventory already read (also used for images and root filesystems).

@@ -644,6 +644,7 @@ fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
                 "approver",
                 "expedited_tester",
                 "postmortem_due",
+                "target",
             ],
         );
         let de = EmergencyPolicy::default();
@@ -660,6 +661,7 @@ fn read_policy(r: &mut Reader<'_>, t: &Table<'_, '_>) -> Policy {
             postmortem_due: r
                 .parsed(&s, "postmortem_due", "bad-duration")
                 .unwrap_or(de.postmortem_due),
+            target: r.parsed(&s, "target", "bad-duration").or(de.target),
         }
     });
     let (required_pass_rate, skipped_tests_fail) =

@@ -378,3 +378,17 @@ fn the_template_feed_examples_are_valid() {
     let vendors: Vec<&str> = cfg.feeds.iter().map(|f| f.vendor.as_str()).collect();
     assert_eq!(vendors, ["Supabase", "Vercel", "Stripe", "AWS", "Django"]);
 }
+
+#[test]
+fn the_emergency_target_is_unset_by_default_and_read_where_given() {
+    assert_eq!(Config::default().policy.emergency.target, None);
+    let cfg = parse("[policy.emergency]\ntarget = \"48h\"\n", "x.toml").expect("valid config");
+    assert_eq!(cfg.policy.emergency.target, Some(PolicyDuration::hours(48)));
+    assert_eq!(
+        problems("[policy.emergency]\ntarget = \"soon\"\n")
+            .iter()
+            .filter(|l| l.starts_with("patchwarden.toml:2:") && l.contains("[bad-duration]"))
+            .count(),
+        1
+    );
+}

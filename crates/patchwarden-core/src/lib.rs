@@ -4,6 +4,7 @@
 //! Storage, HTTP and the CLI live in the crates above and call into this one.
 
 pub mod actor;
+pub mod alerts;
 pub mod audit;
 pub mod duration;
 pub mod estate;

@@ -73,6 +73,11 @@ pub struct EmergencyPolicy {
     pub expedited_tester: Role,
     /// How long after the emergency deploy the post-mortem is due.
     pub postmortem_due: PolicyDuration,
+    /// The remediation target on the emergency path whatever the severity ("a high-severity zero-day
+    /// … within 48 hours"): the record is due at the sooner of this and its severity's target. None:
+    /// the path does not change the deadline.
+    #[serde(default)]
+    pub target: Option<PolicyDuration>,
 }
 
 impl Default for EmergencyPolicy {
@@ -82,6 +87,7 @@ impl Default for EmergencyPolicy {
             approver: Role::IncidentCommander,
             expedited_tester: Role::EngineeringLead,
             postmortem_due: PolicyDuration::hours(48),
+            target: None,
         }
     }
 }
@@ -170,6 +176,23 @@ impl Policy {
     /// "due = detected_at + target".
     pub fn due_at(&self, severity: Severity, detected_at: DateTime<Utc>) -> DateTime<Utc> {
         detected_at + self.targets.for_severity(severity).to_chrono()
+    }
+
+    /// The due time of a record of `severity` whose clock started at `start`, on `path`: the severity's
+    /// target, or the emergency target where that is sooner.
+    pub fn due_on_path(
+        &self,
+        severity: Severity,
+        path: Option<crate::workflow::PatchPath>,
+        start: DateTime<Utc>,
+    ) -> DateTime<Utc> {
+        let due = self.due_at(severity, start);
+        match (path, self.emergency.target) {
+            (Some(crate::workflow::PatchPath::Emergency), Some(target)) => {
+                due.min(start + target.to_chrono())
+            }
+            _ => due,
+        }
     }
 
     /// Whether a record of this severity takes the emergency hotfix path unless someone decides otherwise.

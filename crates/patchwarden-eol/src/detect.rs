@@ -515,8 +515,12 @@ pub fn from_os_package(name: &str, version: &str, source: &str) -> Option<Compon
     })
 }
 
-/// A component declared in the config: `product@version`.
+/// A component declared in the config: `product@version` (a package URL, `pkg:…`, is not one).
 pub fn parse_declared(spec: &str) -> Option<Component> {
+    // A package URL declares a package (matched against advisories), not a product with a life cycle.
+    if spec.starts_with("pkg:") {
+        return None;
+    }
     let (product, version) = spec.split_once('@')?;
     let (product, version) = (product.trim(), version.trim());
     (!product.is_empty() && !version.is_empty()).then(|| Component {
@@ -665,5 +669,6 @@ mod tests {
         );
         assert!(parse_declared("postgresql").is_none());
         assert!(parse_declared("@1").is_none());
+        assert!(parse_declared("pkg:pypi/django@4.2.1").is_none());
     }
 }

@@ -523,6 +523,8 @@ pub enum Format {
     CycloneDxJson,
     CycloneDxXml,
     SpdxJson,
+    /// Packages declared for an asset in the config (`components = ["pkg:pypi/django@4.2.1"]`): no file.
+    Declared,
 }
 
 impl Format {
@@ -547,6 +549,7 @@ impl Format {
             Format::CycloneDxJson => "CycloneDX JSON SBOM",
             Format::CycloneDxXml => "CycloneDX XML SBOM",
             Format::SpdxJson => "SPDX JSON SBOM",
+            Format::Declared => "declared components",
         }
     }
 }

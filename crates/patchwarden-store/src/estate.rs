@@ -319,31 +319,40 @@ pub struct AssetPatch {
     pub asset: String,
     pub at: DateTime<Utc>,
     pub actor: String,
-    /// `manual`, or `task:<name>`.
+    /// `manual`, or `task:<name> run <id>`.
     pub via: String,
     pub note: Option<String>,
 }
+
+/// Inserts `$patch` (an [`AssetPatch`]) and its `asset.patched` event in the open transaction `$tx`.
+macro_rules! insert_asset_patch_in_tx {
+    ($tx:expr, $patch:expr) => {{
+        let patch: &$crate::estate::AssetPatch = $patch;
+        sqlx::query("INSERT INTO asset_patches (asset, at, actor, via, note) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&patch.asset)
+            .bind(patch.at)
+            .bind(&patch.actor)
+            .bind(&patch.via)
+            .bind(&patch.note)
+            .execute(&mut *$tx)
+            .await?;
+        $crate::audit::append_in_tx!($tx, patchwarden_core::EventDraft::new(
+            patch.at,
+            &patch.actor,
+            "asset.patched",
+            format!("asset:{}", patch.asset),
+            serde_json::json!({"via": patch.via, "note": patch.note}).to_string(),
+        ));
+    }};
+}
+pub(crate) use insert_asset_patch_in_tx;
 
 impl Store {
     /// Records a patch of an asset, with its audit event, in one transaction.
     pub async fn record_asset_patch(&self, patch: &AssetPatch) -> Result<()> {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("INSERT INTO asset_patches (asset, at, actor, via, note) VALUES ($1, $2, $3, $4, $5)")
-                .bind(&patch.asset)
-                .bind(patch.at)
-                .bind(&patch.actor)
-                .bind(&patch.via)
-                .bind(&patch.note)
-                .execute(&mut *tx)
-                .await?;
-            append_in_tx!(tx, EventDraft::new(
-                patch.at,
-                &patch.actor,
-                "asset.patched",
-                format!("asset:{}", patch.asset),
-                serde_json::json!({"via": patch.via, "note": patch.note}).to_string(),
-            ));
+            insert_asset_patch_in_tx!(tx, patch);
             tx.commit().await?;
             Ok(())
         })

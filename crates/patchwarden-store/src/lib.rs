@@ -34,7 +34,7 @@ pub use eol::EolProductRow;
 pub use estate::{AssetPatch, StoredAsset, StoredPerson, SyncSummary};
 pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
 pub use notices::{CveKnowledge, FeedRead, FeedState, NewNotice, Notice, NoticeState};
-pub use notify::{Delivery, NewDelivery};
+pub use notify::{Delivery, NewDelivery, OnceAlert};
 pub use records::{EvidenceFile, RecordFilter, RecordQuery};
 pub use tasks::{Alert, Claim, ClaimRefused, RunEnd, RunOrigin, RunStatus, TaskRun};
 pub use users::{StoredSession, StoredToken, StoredUser};

@@ -1,9 +1,10 @@
 //! Notification bookkeeping: each channel's cursor over the audit log's alerts, and the delivery log.
 
 use chrono::{DateTime, Utc};
-use patchwarden_core::AuditEvent;
+use patchwarden_core::{AuditEvent, EventDraft};
 use sqlx::Row;
 
+use crate::audit::append_in_tx;
 use crate::{Result, Store, StoreError, on_backend};
 
 /// One delivery attempt's outcome, as `notify log` shows it.
@@ -153,6 +154,62 @@ impl Store {
                     })
                 })
                 .collect()
+        })
+    }
+}
+
+/// An alert to raise once per occasion: `key` names the occasion within `kind` (a record and its
+/// deadline, an asset and its due date, a component and its end of life).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnceAlert {
+    pub kind: String,
+    pub key: String,
+    pub severity: String,
+    /// The audit event's subject (`record:4`, `asset:base-image`, `notice:2`).
+    pub subject: String,
+    pub message: String,
+    /// More details for the event (the record, the due date…), merged into the alert's.
+    pub details: serde_json::Value,
+}
+
+impl Store {
+    /// Raises `alert` as an audit event unless its occasion was raised before (by any scheduler): the
+    /// mark and the event are written in one transaction. True when raised now.
+    pub async fn raise_alert_once(&self, alert: &OnceAlert, now: DateTime<Utc>) -> Result<bool> {
+        let mut details = serde_json::json!({
+            "alert": true,
+            "severity": alert.severity,
+            "kind": alert.kind,
+            "message": alert.message,
+        });
+        if let (Some(d), serde_json::Value::Object(extra)) =
+            (details.as_object_mut(), alert.details.clone())
+        {
+            d.extend(extra);
+        }
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let inserted = sqlx::query(
+                "INSERT INTO raised_alerts (kind, key, at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (kind, key) DO NOTHING",
+            )
+            .bind(&alert.kind)
+            .bind(&alert.key)
+            .bind(now.timestamp_millis())
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                return Ok(false);
+            }
+            append_in_tx!(tx, EventDraft::new(
+                now,
+                patchwarden_core::SYSTEM_ACTOR,
+                alert.kind.clone(),
+                alert.subject.clone(),
+                details.to_string(),
+            ));
+            tx.commit().await?;
+            Ok(true)
         })
     }
 }

@@ -128,6 +128,8 @@ pub struct RunEnd {
     pub now: DateTime<Utc>,
     /// The alert to raise with the outcome (`task.failed`, `task.too_short`…), if any.
     pub alert: Option<Alert>,
+    /// The asset the task maintains: a run that succeeds records a patch of it.
+    pub asset: Option<String>,
 }
 
 /// A critical alert about a task, recorded as an audit event whose details carry `"alert": true`.
@@ -329,8 +331,9 @@ impl Store {
         })
     }
 
-    /// Records how a run ended, with `task.finished` and, if any, its alert event. A run that was declared
-    /// abandoned meanwhile keeps that status; its output is still stored.
+    /// Records how a run ended, with `task.finished` and, if any, its alert event; a successful run of a
+    /// task linked to an asset records a patch of it. A run that was declared abandoned meanwhile keeps
+    /// that status; its output is still stored.
     pub async fn finish_run(&self, run: i64, end: &RunEnd) -> Result<TaskRun> {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -398,6 +401,15 @@ impl Store {
                         "duration_ms": duration_ms,
                     })),
                 ));
+            }
+            if let (RunStatus::Succeeded, Some(asset)) = (status, &end.asset) {
+                crate::estate::insert_asset_patch_in_tx!(tx, &crate::estate::AssetPatch {
+                    asset: asset.clone(),
+                    at: end.now,
+                    actor: patchwarden_core::SYSTEM_ACTOR.to_owned(),
+                    via: format!("task:{} run {run}", before.task),
+                    note: before.external_id.as_ref().map(|id| format!("reported run {id}")),
+                });
             }
             tx.commit().await?;
             Ok(after)

@@ -132,6 +132,7 @@ async fn a_failure_is_stored_with_its_output_and_alerted() {
             detail: None,
             now: at(2),
             alert: Some(Alert::critical("task.failed", "backup exited with 3")),
+            asset: Some("db".into()),
         };
         let done = store.finish_run(run.id, &end).await.expect("finish");
         assert_eq!(done.status, RunStatus::Failed);
@@ -143,6 +144,14 @@ async fn a_failure_is_stored_with_its_output_and_alerted() {
         );
         // Ending it twice is refused.
         assert!(store.finish_run(run.id, &end).await.is_err());
+        assert!(
+            store
+                .last_asset_patches()
+                .await
+                .expect("patches")
+                .is_empty(),
+            "a failed run patches nothing"
+        );
         let events = store.audit_events(0, 100).await.expect("events");
         let alert = events
             .iter()
@@ -161,6 +170,78 @@ async fn a_failure_is_stored_with_its_output_and_alerted() {
                 .result
                 .is_ok()
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_successful_run_of_a_task_linked_to_an_asset_records_a_patch_of_it() {
+    on_every_backend(|store| async move {
+        let run = store
+            .claim_run(&claim("rebuild", None, "cli", at(0)))
+            .await
+            .expect("claim")
+            .expect("granted");
+        let end = RunEnd {
+            status: RunStatus::Succeeded,
+            exit_code: Some(0),
+            output: String::new(),
+            output_dropped: 0,
+            detail: None,
+            now: at(5),
+            alert: None,
+            asset: Some("base-image".into()),
+        };
+        store.finish_run(run.id, &end).await.expect("finish");
+        let patches = store.last_asset_patches().await.expect("patches");
+        assert_eq!(patches.len(), 1);
+        assert_eq!(
+            (
+                patches[0].asset.as_str(),
+                patches[0].at,
+                patches[0].via.clone()
+            ),
+            ("base-image", at(5), format!("task:rebuild run {}", run.id))
+        );
+        let acts = actions(&store).await;
+        assert_eq!(acts.last().map(String::as_str), Some("asset.patched"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_alert_for_an_occasion_is_raised_once() {
+    on_every_backend(|store| async move {
+        let alert = patchwarden_store::OnceAlert {
+            kind: "cadence.missed".into(),
+            key: "base-image@2026-03-08T09:00:00Z".into(),
+            severity: "high".into(),
+            subject: "asset:base-image".into(),
+            message: "base-image was not rebuilt".into(),
+            details: serde_json::json!({"asset": "base-image"}),
+        };
+        assert!(store.raise_alert_once(&alert, at(0)).await.expect("raise"));
+        assert!(!store.raise_alert_once(&alert, at(5)).await.expect("again"));
+        let next = patchwarden_store::OnceAlert {
+            key: "base-image@2026-03-15T09:00:00Z".into(),
+            ..alert.clone()
+        };
+        assert!(
+            store
+                .raise_alert_once(&next, at(9))
+                .await
+                .expect("next due")
+        );
+        let events = store.audit_events(0, 100).await.expect("events");
+        let raised: Vec<_> = events
+            .iter()
+            .filter(|e| e.action == "cadence.missed")
+            .collect();
+        assert_eq!(raised.len(), 2);
+        let details: serde_json::Value = serde_json::from_str(&raised[0].details).expect("details");
+        assert_eq!(details["alert"], true);
+        assert_eq!(details["severity"], "high");
+        assert_eq!(details["asset"], "base-image");
     })
     .await;
 }

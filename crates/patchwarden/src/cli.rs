@@ -538,6 +538,28 @@ Exit code 1 with --fail when an asset has missed its cadence or needs an out-of-
         #[arg(long)]
         fail: bool,
     },
+    /// Check every asset's cadence and every component's end of life (the daily built-in
+    /// patchwarden.estate-check); with --alert, raise what is missed, due or unsupported, once each
+    #[command(after_help = "\
+Examples:
+  patchwarden assets check
+  patchwarden assets check --alert        raise what was not raised before
+  patchwarden assets check --format json --fail
+
+Alerts: cadence.missed, rebuild.due, eol.reached, eol.nearing, each once per occasion.
+Components come from each asset's scan targets and its declared components.
+Exit code 1 with --fail when a cadence is missed, an out-of-cycle patch is due,
+or a component is past its end of life.")]
+    Check {
+        /// Raise the alerts, each once per occasion (asset and due date, component and end-of-life date)
+        #[arg(long)]
+        alert: bool,
+        /// Exit with code 1 when a cadence is missed, an out-of-cycle patch is due or a component is unsupported
+        #[arg(long)]
+        fail: bool,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// One asset in full
     #[command(after_help = "Examples:\n  patchwarden assets show base-image")]
     Show {
@@ -587,10 +609,23 @@ Examples:
 pub enum RecordsCommand {
     /// Delete closed records (and their evidence) closed before DATE; refuses anything inside the
     /// policy's retention. The audit log is kept whole, so `audit verify` still passes.
-    #[command(after_help = "Examples:\n  patchwarden --as cto records purge --before 2025-01-01")]
+    #[command(after_help = "\
+Examples:
+  patchwarden --as cto records purge --before 2025-01-01
+  patchwarden records purge --expired          everything past retention (the daily built-in task)
+
+--expired needs no --as: the policy alone decides what goes, and the purge is recorded as `system`.")]
     Purge {
-        #[arg(long, value_name = "DATE")]
-        before: String,
+        #[arg(
+            long,
+            value_name = "DATE",
+            required_unless_present = "expired",
+            conflicts_with = "expired"
+        )]
+        before: Option<String>,
+        /// Purge every record ended longer than `retention_months` ago
+        #[arg(long)]
+        expired: bool,
     },
 }
 

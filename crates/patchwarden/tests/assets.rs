@@ -227,3 +227,83 @@ fn an_asset_added_from_the_cli_is_written_to_the_config_only_when_the_config_sta
         "appended"
     );
 }
+
+#[test]
+fn packages_declared_as_package_urls_are_matched_against_the_advisories_as_findings_of_the_asset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("patchwarden.toml"),
+        r#"
+[[assets]]
+name = "hosted-app"
+layer = "app-dependencies"
+components = ["python@3.10", "pkg:pypi/Example_Pkg@1.0.0", "pkg:npm/%40scope/left-pad@2.0.0"]
+
+[[assets]]
+name = "typo"
+layer = "app-dependencies"
+components = ["pkg:nosuchtype/thing@1.0"]
+"#,
+    )
+    .expect("config");
+    // A lockfile in the directory that is not the asset's: a scan of the asset alone leaves it out.
+    std::fs::write(d.join("requirements.txt"), "other-pkg==0.1\n").expect("requirements");
+    std::fs::create_dir(d.join("adv")).expect("dir");
+    std::fs::write(
+        d.join("adv/PYSEC-2099-7.json"),
+        r#"{"id": "PYSEC-2099-7", "modified": "2026-01-01T00:00:00Z", "aliases": ["CVE-2099-7007"],
+            "summary": "Code execution in templates",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "example-pkg"},
+              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2.0"}]}]}]}"#,
+    )
+    .expect("advisory");
+    pw(d, "2026-03-01T09:00:00Z")
+        .args(["db", "import", "adv"])
+        .assert()
+        .success();
+    let out = pw(d, "2026-03-01T09:00:00Z")
+        .args(["scan", "--asset", "hosted-app", "--format", "json"])
+        .assert()
+        .success();
+    let scan: Value = serde_json::from_slice(&out.get_output().stdout).expect("JSON");
+    let findings = scan["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["advisory_id"], "PYSEC-2099-7");
+    assert_eq!(findings[0]["version"], "1.0.0");
+    assert!(
+        findings[0]["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("(asset hosted-app components)")),
+        "{}",
+        findings[0]["source"]
+    );
+    // The purls are packages, not end-of-life products.
+    let products: Vec<&str> = scan["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["product"].as_str())
+        .collect();
+    assert_eq!(products, ["python"]);
+    // The finding opened a record on the asset.
+    let statuses = assets(d, "2026-03-01T10:00:00Z");
+    assert_eq!(statuses[0]["name"], "hosted-app");
+    assert_eq!(statuses[0]["open_records"], 1);
+
+    pw(d, "2026-03-01T09:00:00Z")
+        .args(["scan", "--asset", "typo"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "\"pkg:nosuchtype/thing@1.0\" needs a package type patchwarden knows",
+        ));
+    // The daily scan task covers the asset though it has no scan paths.
+    let out = pw(d, "2026-03-01T09:00:00Z")
+        .args(["tasks", "list", "--format", "json"])
+        .assert()
+        .success();
+    assert!(
+        String::from_utf8_lossy(&out.get_output().stdout).contains("patchwarden.scan.hosted-app")
+    );
+}

@@ -323,3 +323,288 @@ events = ["sla.*"]
     sla("2026-03-04T09:30:00Z"); // past the deadline
     assert_eq!(kinds(), ["sla.due_soon", "sla.breached"]);
 }
+
+/// The kinds of the alerts a command channel wrote to `file`, one JSON document a line.
+fn kinds_in(dir: &Path, file: &str) -> Vec<String> {
+    std::fs::read_to_string(dir.join(file))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("alert JSON")["kind"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn every_new_alert_kind_is_raised_once_and_routed_by_kind() {
+    use patchwarden_testkit::{Route, StaticServer, shared_data};
+
+    let (http_port, webhooks) = http_receiver();
+    let feed = StaticServer::start([(
+        "/weblog".to_owned(),
+        Route::File(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../patchwarden-feeds/tests/fixtures/rss2.xml"),
+        ),
+    )]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("pytest.xml"),
+        r#"<testsuite name="pytest" tests="1" failures="0" errors="0" skipped="0"><testcase classname="t" name="ok"/></testsuite>"#,
+    )
+    .expect("junit");
+    std::fs::write(
+        d.join("patchwarden.toml"),
+        format!(
+            r#"
+[[people]]
+name = "leo"
+roles = ["engineering_lead"]
+[[people]]
+name = "ivy"
+roles = ["incident_commander", "engineering_lead"]
+[[people]]
+name = "rosa"
+roles = ["release_owner"]
+
+[[assets]]
+name = "base-image"
+layer = "base-os"
+components = ["python@3.10", "php@8.2"]
+
+[[feeds]]
+name = "framework"
+vendor = "Framework"
+kind = "rss"
+url = "{base}/weblog"
+asset = "base-image"
+
+[[notify]]
+name = "records"
+kind = "webhook"
+url = "http://127.0.0.1:{http_port}/hook"
+events = ["finding.critical", "emergency.*", "postmortem.due", "risk.expiring"]
+
+[[notify]]
+name = "estate"
+kind = "command"
+command = ["sh", "-c", "cat >> estate.jsonl; echo >> estate.jsonl"]
+events = ["cadence.*", "rebuild.due", "eol.*"]
+
+[[notify]]
+name = "notices"
+kind = "command"
+command = ["sh", "-c", "cat >> notices.jsonl; echo >> notices.jsonl"]
+events = ["notice.*"]
+"#,
+            base = feed.base()
+        ),
+    )
+    .expect("write config");
+    let ok = |now: &str, who: Option<&str>, args: &[&str]| {
+        let mut cmd = pw(d, now);
+        if let Some(who) = who {
+            cmd.args(["--as", who]);
+        }
+        let out = cmd.args(args).assert().success();
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let send = |now: &str| ok(now, None, &["notify", "send"]);
+
+    // The channels start at the end of the log; then a vendor notice arrives.
+    send("2026-11-20T09:00:00Z");
+    ok(
+        "2026-11-20T09:00:00Z",
+        None,
+        &[
+            "db",
+            "import",
+            &shared_data().join("eol").display().to_string(),
+        ],
+    );
+    ok("2026-11-20T09:00:00Z", None, &["feeds", "poll"]);
+
+    // A critical record, assessed onto the emergency path, deployed: its post-mortem is due 48 h later.
+    let t = "2026-11-20T09:05:00Z";
+    ok(
+        t,
+        Some("leo"),
+        &[
+            "patch",
+            "new",
+            "--title",
+            "RCE in the base image",
+            "--asset",
+            "base-image",
+            "--severity",
+            "critical",
+        ],
+    );
+    ok(
+        t,
+        Some("leo"),
+        &["patch", "assess", "1", "--data-at-risk", "everything"],
+    );
+    ok(
+        t,
+        Some("ivy"),
+        &[
+            "patch",
+            "plan",
+            "1",
+            "--release-owner",
+            "rosa",
+            "--target",
+            "base@2",
+            "--rollback",
+            "previous image",
+            "--tests",
+            "pytest",
+        ],
+    );
+    ok(
+        t,
+        Some("rosa"),
+        &["patch", "test", "1", "--junit", "pytest.xml"],
+    );
+    ok(t, Some("ivy"), &["patch", "approve", "1"]);
+    ok(
+        "2026-11-20T10:00:00Z",
+        Some("rosa"),
+        &["patch", "deploy", "1", "--ref", "rebuild-77"],
+    );
+    // A high record whose risk is accepted until the 23rd.
+    ok(
+        t,
+        Some("leo"),
+        &[
+            "patch",
+            "new",
+            "--title",
+            "Old TLS library",
+            "--asset",
+            "base-image",
+            "--severity",
+            "high",
+        ],
+    );
+    ok(
+        t,
+        Some("leo"),
+        &[
+            "patch",
+            "accept-risk",
+            "2",
+            "--reason",
+            "vendor fix next week",
+            "--expires",
+            "2026-11-23",
+        ],
+    );
+    ok(t, Some("ivy"), &["patch", "accept-risk", "2", "--approve"]);
+
+    // The SLA check: the post-mortem is due within 24 h, the acceptance expires within 24 h; the notice
+    // has waited 40 h, less than the 2 days allowed. Run twice: nothing is raised twice.
+    for now in ["2026-11-22T01:00:00Z", "2026-11-22T02:00:00Z"] {
+        ok(now, None, &["sla", "--due-within", "24h", "--alert"]);
+    }
+    // 51 h: the notice is untriaged past the limit.
+    ok(
+        "2026-11-22T12:00:00Z",
+        None,
+        &["sla", "--due-within", "24h", "--alert"],
+    );
+
+    // The daily estate check, as the built-in task runs it, a week and a day after the asset was first
+    // seen: the weekly rebuild was missed, the open critical record makes a rebuild due now, python 3.10
+    // is past its end of life and php 8.2 reaches it within 90 days.
+    let run = ok(
+        "2026-11-28T09:30:00Z",
+        None,
+        &[
+            "tasks",
+            "run",
+            "patchwarden.estate-check",
+            "--format",
+            "json",
+        ],
+    );
+    let run: Value = serde_json::from_str(&run).expect("run JSON");
+    assert_eq!(run["status"], "succeeded", "{run}");
+    let again = ok(
+        "2026-11-28T10:30:00Z",
+        None,
+        &["assets", "check", "--alert", "--format", "json"],
+    );
+    let again: Value = serde_json::from_str(&again).expect("check JSON");
+    assert_eq!(again["schema"], "patchwarden.estate-check/v1");
+    assert_eq!(again["alerts_raised"], 0, "each occasion is alerted once");
+    assert_eq!(again["assets"][0]["missed"], true);
+    let statuses: Vec<(&str, &str)> = again["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .map(|c| {
+            (
+                c["product"].as_str().unwrap_or(""),
+                c["status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [("python", "unsupported"), ("php", "nearing-eol")]
+    );
+    pw(d, "2026-11-28T10:30:00Z")
+        .args(["assets", "check", "--fail"])
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains(
+            "python 3.10 (declared for asset base-image): end of life since 2026-10-31; move to",
+        ));
+
+    send("2026-11-28T10:31:00Z");
+    let hooks: Vec<String> = webhooks
+        .lock()
+        .expect("inbox")
+        .iter()
+        .map(|b| {
+            serde_json::from_str::<Value>(b).expect("webhook JSON")["kind"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        hooks,
+        [
+            "finding.critical",
+            "emergency.approval_requested",
+            "postmortem.due",
+            "risk.expiring"
+        ]
+    );
+    assert_eq!(
+        kinds_in(d, "estate.jsonl"),
+        [
+            "cadence.missed",
+            "rebuild.due",
+            "eol.reached",
+            "eol.nearing"
+        ]
+    );
+    assert_eq!(
+        kinds_in(d, "notices.jsonl"),
+        ["notice.new", "notice.untriaged"]
+    );
+    let estate = std::fs::read_to_string(d.join("estate.jsonl")).expect("estate");
+    let first: Value = serde_json::from_str(estate.lines().next().unwrap_or("")).expect("JSON");
+    assert_eq!(first["subject"], "asset:base-image");
+    assert_eq!(first["severity"], "high");
+    assert_eq!(first["details"]["due_at"], "2026-11-27T09:00:00Z");
+}

@@ -487,6 +487,8 @@ enabled = false
         [
             "patchwarden.advisory-sync",
             "patchwarden.sla-check",
+            "patchwarden.estate-check",
+            "patchwarden.retention-purge",
             "patchwarden.scan.api"
         ]
     );
@@ -503,4 +505,207 @@ enabled = false
     assert_eq!(sla.len(), 1);
     assert_eq!(sla[0]["status"], "succeeded", "{sla:?}");
     assert!(history(dir.path(), "patchwarden.advisory-sync").is_empty());
+}
+
+fn last_patched(dir: &Path, now: &str) -> (Value, Value) {
+    let out = pw(dir, now)
+        .args(["assets", "show", "base-image", "--format", "json"])
+        .assert()
+        .success();
+    let a = json(&out.get_output().stdout);
+    (a["last_patched"].clone(), a["last_patched_via"].clone())
+}
+
+#[test]
+fn a_successful_run_of_a_task_linked_to_an_asset_patches_it_and_a_failed_one_does_not() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_config(
+        dir.path(),
+        r#"
+[[assets]]
+name = "base-image"
+layer = "base-os"
+
+[[tasks]]
+name = "rebuild"
+schedule = "0 4 * * 1"
+command = ["sh", "-c", "test ! -e broken"]
+asset = "base-image"
+
+[[tasks]]
+name = "hosted-rebuild"
+every = "1d"
+heartbeat = true
+asset = "base-image"
+"#,
+    );
+    let d = dir.path();
+    assert_eq!(last_patched(d, "2026-11-23T03:00:00Z").0, Value::Null);
+    // Monday 04:00: the scheduled rebuild succeeds; the asset's weekly cadence restarts from it.
+    pw(d, "2026-11-23T03:59:00Z")
+        .args(["scheduler", "--once"])
+        .assert()
+        .success();
+    pw(d, "2026-11-23T04:00:01Z")
+        .args(["scheduler", "--once"])
+        .assert()
+        .success();
+    let (at, via) = last_patched(d, "2026-11-23T05:00:00Z");
+    assert!(
+        at.as_str()
+            .is_some_and(|t| t.starts_with("2026-11-23T04:00:01")),
+        "{at}"
+    );
+    assert_eq!(via, "task:rebuild run 1");
+    let out = pw(d, "2026-11-23T05:00:00Z")
+        .args(["assets", "show", "base-image", "--format", "json"])
+        .assert()
+        .success();
+    assert!(
+        json(&out.get_output().stdout)["next_due"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2026-11-30T04:00:01")),
+    );
+
+    // A failed run (`tasks run`) and a failed report leave it as it was.
+    std::fs::write(d.join("broken"), "").expect("marker");
+    pw(d, "2026-11-24T10:00:00Z")
+        .args(["tasks", "run", "rebuild"])
+        .assert()
+        .code(1);
+    pw(d, "2026-11-24T10:05:00Z")
+        .args(["tasks", "report", "hosted-rebuild", "--exit-code", "3"])
+        .assert()
+        .success();
+    assert_eq!(
+        last_patched(d, "2026-11-24T11:00:00Z").1,
+        "task:rebuild run 1"
+    );
+
+    // A heartbeat's successful report, and `tasks exec`, each count.
+    pw(d, "2026-11-25T00:02:00Z")
+        .args([
+            "tasks",
+            "report",
+            "hosted-rebuild",
+            "--exit-code",
+            "0",
+            "--run-id",
+            "ci-41",
+        ])
+        .assert()
+        .success();
+    let (at, via) = last_patched(d, "2026-11-25T01:00:00Z");
+    assert_eq!(at, "2026-11-25T00:02:00Z");
+    assert!(
+        via.as_str()
+            .is_some_and(|v| v.starts_with("task:hosted-rebuild run ")),
+        "{via}"
+    );
+    pw(d, "2026-11-26T00:03:00Z")
+        .args(["tasks", "exec", "hosted-rebuild", "--", "true"])
+        .assert()
+        .success();
+    assert!(
+        last_patched(d, "2026-11-26T01:00:00Z")
+            .0
+            .as_str()
+            .is_some_and(|t| t.starts_with("2026-11-26T00:03")),
+    );
+}
+
+#[test]
+fn the_retention_purge_task_purges_only_records_past_retention() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("patchwarden.toml"),
+        r#"
+[[people]]
+name = "leo"
+roles = ["engineering_lead"]
+"#,
+    )
+    .expect("config");
+    let d = dir.path();
+    let leo = |now: &str, args: &[&str]| {
+        pw(d, now)
+            .args(["--as", "leo"])
+            .args(args)
+            .assert()
+            .success();
+    };
+    // Record 1 is dismissed in January 2025, record 2 in December 2025; record 3 stays open.
+    for (now, title) in [
+        ("2025-01-02T09:00:00Z", "old"),
+        ("2025-12-01T09:00:00Z", "recent"),
+        ("2025-12-01T09:00:00Z", "open"),
+    ] {
+        leo(
+            now,
+            &[
+                "patch",
+                "new",
+                "--title",
+                title,
+                "--asset",
+                "api",
+                "--severity",
+                "low",
+            ],
+        );
+    }
+    for (now, id) in [("2025-01-03T09:00:00Z", "1"), ("2025-12-02T09:00:00Z", "2")] {
+        leo(
+            now,
+            &[
+                "patch",
+                "dismiss",
+                id,
+                "--not-affected",
+                "--justification",
+                "not shipped",
+            ],
+        );
+    }
+    // Whoever the scheduler's environment names, the built-in acts as the tool itself.
+    let out = pw(d, "2026-03-01T05:00:00Z")
+        .env("PATCHWARDEN_USER", "leo")
+        .args([
+            "tasks",
+            "run",
+            "patchwarden.retention-purge",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success();
+    assert_eq!(json(&out.get_output().stdout)["status"], "succeeded");
+    let out = pw(d, "2026-03-01T06:00:00Z")
+        .args(["patch", "list", "--all", "--format", "json"])
+        .assert()
+        .success();
+    let ids: Vec<i64> = json(&out.get_output().stdout)["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter_map(|r| r["id"].as_i64())
+        .collect();
+    assert_eq!(ids, [2, 3]);
+    let out = pw(d, "2026-03-01T06:00:00Z")
+        .args(["audit", "log", "--format", "json"])
+        .assert()
+        .success();
+    let purged: Vec<Value> = json(&out.get_output().stdout)["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["action"] == "records.purged")
+        .cloned()
+        .collect();
+    assert_eq!(purged.len(), 1);
+    assert_eq!(purged[0]["actor"], "system");
+    pw(d, "2026-03-01T06:00:00Z")
+        .args(["audit", "verify"])
+        .assert()
+        .success();
 }

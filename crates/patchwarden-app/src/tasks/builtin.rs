@@ -13,6 +13,8 @@ use crate::Settings;
 /// Names of the built-in tasks (one scan task per asset is named `patchwarden.scan.<asset>`).
 pub const ADVISORY_SYNC: &str = "patchwarden.advisory-sync";
 pub const SLA_CHECK: &str = "patchwarden.sla-check";
+pub const ESTATE_CHECK: &str = "patchwarden.estate-check";
+pub const RETENTION_PURGE: &str = "patchwarden.retention-purge";
 pub const SCAN_PREFIX: &str = "patchwarden.scan.";
 
 fn spec(
@@ -66,12 +68,33 @@ pub fn builtin_tasks(settings: &Settings, exe: &Path) -> Vec<TaskSpec> {
             PolicyDuration::minutes(4),
             "Record SLA breaches and expired risk acceptances; alert what is due within 24 h",
         ),
+        spec(
+            ESTATE_CHECK.into(),
+            Schedule::Cron("30 4 * * *".into()),
+            with(&["assets", "check", "--alert"]),
+            PolicyDuration::hours(1),
+            "Check every asset's cadence and every component's end of life; alert what is missed or unsupported",
+        ),
+        TaskSpec {
+            compliance: Some("Patch policy: record retention".to_owned()),
+            ..spec(
+                RETENTION_PURGE.into(),
+                Schedule::Cron("0 5 * * *".into()),
+                with(&["records", "purge", "--expired"]),
+                PolicyDuration::minutes(30),
+                "Purge the records closed longer ago than the policy's retention",
+            )
+        },
     ];
     let config_dir = settings
         .config_source
         .as_ref()
         .and_then(|(p, _)| p.parent().map(Path::to_path_buf));
-    for asset in settings.config.assets.iter().filter(|a| !a.scan.is_empty()) {
+    // Every asset with something to scan: paths, or packages it declares as package URLs.
+    let scannable = |a: &&patchwarden_core::Asset| {
+        !a.scan.is_empty() || a.components.iter().any(|c| c.starts_with("pkg:"))
+    };
+    for asset in settings.config.assets.iter().filter(scannable) {
         let mut args = vec!["scan".to_owned(), "--asset".into(), asset.name.clone()];
         args.extend(["--fail-on".into(), "critical".into()]);
         for path in &asset.scan {
@@ -92,8 +115,10 @@ pub fn builtin_tasks(settings: &Settings, exe: &Path) -> Vec<TaskSpec> {
         task.working_dir = config_dir.as_ref().map(|d| d.display().to_string());
         tasks.push(task);
     }
-    if let Some(url) = &settings.database_url {
-        for t in &mut tasks {
+    for t in &mut tasks {
+        // The built-ins act as the tool itself, whoever the scheduler's environment names.
+        t.env.insert("PATCHWARDEN_USER".into(), String::new());
+        if let Some(url) = &settings.database_url {
             t.env.insert("PATCHWARDEN_DATABASE_URL".into(), url.clone());
         }
     }

@@ -128,6 +128,7 @@ pub(crate) async fn execute(
         detail: outcome.problem,
         now,
         alert,
+        asset: spec.asset.clone(),
     };
     Ok(store.finish_run(run.id, &end).await?)
 }
@@ -301,6 +302,7 @@ impl App {
             detail: None,
             now,
             alert,
+            asset: spec.asset.clone(),
         };
         Ok(self.store.finish_run(run.id, &end).await?)
     }

@@ -344,7 +344,7 @@ pub fn apply(
             });
             next.severity = Some(sev);
             next.severity_reason = if overridden { reason.clone() } else { None };
-            next.due_at = Some(policy.due_at(sev, record.clock_started_at));
+            next.due_at = Some(policy.due_on_path(sev, Some(path), record.clock_started_at));
             next.assessment = Some(Assessment {
                 affected_assets: if affected_assets.is_empty() {
                     vec![record.asset.clone()]
@@ -408,8 +408,10 @@ pub fn apply(
             advance(&mut next, State::Planned);
         }
         Action::Test { evidence } => {
+            // "Engineering Lead runs expedited testing": `[policy.emergency] expedited_tester`.
+            let tester = policy.emergency.expedited_tester;
             let roles: &[Role] = if emergency {
-                &[Role::ReleaseOwner, Role::EngineeringLead]
+                &[Role::ReleaseOwner, tester]
             } else {
                 &[Role::ReleaseOwner]
             };
@@ -449,7 +451,7 @@ pub fn apply(
             c.finish()?;
             next.tests.push(TestRun {
                 evidence: evidence.clone(),
-                expedited: emergency && actor.is_some_and(|p| p.has_role(Role::EngineeringLead)),
+                expedited: emergency && actor.is_some_and(|p| p.has_role(tester)),
                 stamp,
             });
             advance(&mut next, State::Tested);
@@ -667,7 +669,9 @@ pub fn apply(
             next.risk = None;
             next.clock_started_at = restarted;
             next.sla_breached_at = None;
-            next.due_at = next.severity.map(|s| record.policy.due_at(s, restarted));
+            next.due_at = next
+                .severity
+                .map(|s| record.policy.due_on_path(s, record.path(), restarted));
         }
         Action::Dismiss {
             kind,
@@ -718,7 +722,7 @@ pub fn apply(
             next.policy = (**new_policy).clone();
             next.due_at = next
                 .severity
-                .map(|s| new_policy.due_at(s, record.clock_started_at));
+                .map(|s| new_policy.due_on_path(s, record.path(), record.clock_started_at));
         }
         Action::RecordBreach => {
             c.need(

@@ -644,3 +644,48 @@ fn a_policy_change_applies_only_when_the_engineering_lead_re_evaluates() {
     assert_eq!(r.due_at, Some(t(24 * 7)));
     assert_eq!(r2.due_at, Some(t(24 * 3)));
 }
+
+#[test]
+fn a_high_severity_zero_day_on_the_emergency_path_is_due_in_48_hours_where_the_policy_says_so() {
+    let team = team();
+    let on_emergency = Action::Assess {
+        severity: None,
+        reason: None,
+        affected_assets: vec![],
+        data_at_risk: Some("patient survey answers".into()),
+        path: Some(PatchPath::Emergency),
+    };
+    // The default policy: the path keeps the severity's 7 days.
+    let high = record(Some(Severity::High));
+    let r = step(&high, &on_emergency, &team.lead, &team, t(1));
+    assert_eq!(r.due_at, Some(t(7 * 24)));
+    // "[policy.emergency] target = 48h": 48 h from detection, on that path only.
+    let mut dspt = Policy::default();
+    dspt.emergency.target = Some(crate::PolicyDuration::hours(48));
+    let mut high = record(Some(Severity::High));
+    high.policy = dspt;
+    let r = step(&high, &on_emergency, &team.lead, &team, t(1));
+    assert_eq!(r.due_at, Some(t(48)));
+    let scheduled = step(&high, &assess(), &team.lead, &team, t(1));
+    assert_eq!(scheduled.due_at, Some(t(7 * 24)));
+    // Never later than the severity's own target.
+    let mut low = record(Some(Severity::Low));
+    low.policy.emergency.target = Some(crate::PolicyDuration::days(120));
+    let r = step(&low, &on_emergency, &team.lead, &team, t(1));
+    assert_eq!(r.due_at, Some(t(90 * 24)));
+}
+
+#[test]
+fn the_expedited_tester_is_the_role_the_policy_names() {
+    let tm = team();
+    let mut r = record(Some(Severity::Critical));
+    r.policy.emergency.expedited_tester = Role::IncidentCommander;
+    let r = step(&r, &assess(), &tm.ic, &tm, t(1));
+    let r = step(&r, &plan(None), &tm.ic, &tm, t(2));
+    let e = refused(&r, &passing(), &tm.lead, &tm, t(3));
+    assert!(e.to_string().contains("testing"), "{e}");
+    let tested = step(&r, &passing(), &tm.ic, &tm, t(3));
+    assert!(tested.tests[0].expedited);
+    let by_owner = step(&r, &passing(), &tm.owner, &tm, t(3));
+    assert!(!by_owner.tests[0].expedited);
+}

@@ -1,5 +1,5 @@
-//! `patchwarden assets`: the estate, each asset against its layer's cadence; recording a patch done
-//! outside the records; adding an asset to the config.
+//! `patchwarden assets`: the estate, each asset against its layer's cadence; the estate check and its
+//! alerts; recording a patch done outside the records; adding an asset to the config.
 
 use std::io::Write;
 
@@ -28,6 +28,11 @@ pub async fn run(global: &GlobalArgs, cmd: AssetsCommand) -> anyhow::Result<Outc
     let (app, _) = App::open(settings::resolve(global)?).await?;
     let outcome = match cmd {
         AssetsCommand::List { format, fail } => list(&app, format, fail).await,
+        AssetsCommand::Check {
+            alert,
+            fail,
+            format,
+        } => check(&app, alert, fail, format).await,
         AssetsCommand::Show { name, format } => show(&app, &name, format).await,
         AssetsCommand::Patched { name, note } => patched(&app, &name, note).await,
         AssetsCommand::Add { .. } => Ok(Outcome::Ok),
@@ -53,44 +58,83 @@ fn date(d: Option<chrono::DateTime<chrono::Utc>>) -> String {
     d.map_or_else(|| "-".to_owned(), |d| d.format("%Y-%m-%d").to_string())
 }
 
+fn print_table(out: &mut impl Write, assets: &[AssetStatus]) -> std::io::Result<()> {
+    if assets.is_empty() {
+        return writeln!(
+            out,
+            "{}",
+            dim("no assets; add [[assets]] to patchwarden.toml or run `patchwarden assets add`")
+        );
+    }
+    writeln!(
+        out,
+        "{:<20} {:<22} {:<10} {:<12} {:<12} {:>5}  standing",
+        "asset", "layer", "cadence", "patched", "next due", "open"
+    )?;
+    for a in assets {
+        writeln!(
+            out,
+            "{:<20} {:<22} {:<10} {:<12} {:<12} {:>5}  {}",
+            a.name,
+            a.layer,
+            a.cadence.as_deref().unwrap_or("-"),
+            date(a.last_patched),
+            date(a.next_due),
+            a.open_records,
+            standing(a)
+        )?;
+    }
+    Ok(())
+}
+
 async fn list(app: &App, format: Format, fail: bool) -> anyhow::Result<Outcome> {
     let assets = app.asset_statuses().await?;
     match format {
         Format::Json => print_json("assets", &Assets { assets: &assets })?,
-        Format::Table => {
-            let mut out = anstream::stdout().lock();
-            if assets.is_empty() {
-                writeln!(
-                    out,
-                    "{}",
-                    dim(
-                        "no assets; add [[assets]] to patchwarden.toml or run `patchwarden assets add`"
-                    )
-                )?;
-            } else {
-                writeln!(
-                    out,
-                    "{:<20} {:<22} {:<10} {:<12} {:<12} {:>5}  standing",
-                    "asset", "layer", "cadence", "patched", "next due", "open"
-                )?;
-            }
-            for a in &assets {
-                writeln!(
-                    out,
-                    "{:<20} {:<22} {:<10} {:<12} {:<12} {:>5}  {}",
-                    a.name,
-                    a.layer,
-                    a.cadence.as_deref().unwrap_or("-"),
-                    date(a.last_patched),
-                    date(a.next_due),
-                    a.open_records,
-                    standing(a)
-                )?;
-            }
-        }
+        Format::Table => print_table(&mut anstream::stdout().lock(), &assets)?,
     }
     let attention = assets.iter().any(|a| a.missed || a.out_of_cycle);
     Ok(if fail && attention {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
+}
+
+async fn check(app: &App, alert: bool, fail: bool, format: Format) -> anyhow::Result<Outcome> {
+    let checked = app.estate_check(alert).await?;
+    match format {
+        Format::Json => {
+            let mut doc = serde_json::to_value(&checked)?;
+            if let Some(o) = doc.as_object_mut() {
+                o.insert("schema".into(), "patchwarden.estate-check/v1".into());
+                o.insert("generated_at".into(), serde_json::json!(app.settings.now));
+            }
+            let mut out = anstream::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            let mut out = anstream::stdout().lock();
+            print_table(&mut out, &checked.assets)?;
+            if !checked.components.is_empty() {
+                writeln!(out, "\nEND OF LIFE (past, or within the warning window)")?;
+            }
+            for c in &checked.components {
+                let line = format!("{}: {}", c.asset.as_deref().unwrap_or("-"), c.describe());
+                let line = if c.is_unsupported() {
+                    bad(&line)
+                } else {
+                    warn(&line)
+                };
+                writeln!(out, "  {line}")?;
+            }
+            if alert {
+                writeln!(out, "{} alert(s) raised", checked.alerts_raised)?;
+            }
+        }
+    }
+    Ok(if fail && checked.needs_attention() {
         Outcome::Failed
     } else {
         Outcome::Ok

@@ -87,11 +87,15 @@ fn print_table(source: &str, c: &Config) -> anyhow::Result<()> {
     let severities: Vec<_> = p.emergency.severities.iter().map(|s| s.as_str()).collect();
     writeln!(
         out,
-        "emergency     {} → approved by {}, tested by {}, post-mortem within {}",
+        "emergency     {} → approved by {}, tested by {}, post-mortem within {}{}",
         severities.join(", "),
         p.emergency.approver,
         p.emergency.expedited_tester,
-        p.emergency.postmortem_due
+        p.emergency.postmortem_due,
+        p.emergency
+            .target
+            .map(|t| format!(", due within {t} on this path"))
+            .unwrap_or_default()
     )?;
     writeln!(out, "verification  {} after deploy", p.verification_window)?;
     writeln!(

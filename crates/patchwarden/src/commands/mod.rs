@@ -49,8 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         )),
         Command::Assets(cmd) => block_on(assets::run(global, cmd)),
         Command::Fix(args) => block_on(fix::run(global, args)),
-        Command::Records(cli::RecordsCommand::Purge { before }) => {
-            block_on(patch::purge(global, &before))
+        Command::Records(cli::RecordsCommand::Purge { before, .. }) => {
+            block_on(patch::purge(global, before.as_deref()))
         }
         Command::Report(cmd) => block_on(report::run(global, cmd)),
         Command::Scan(args) => block_on(scan::run(global, args)),

@@ -578,7 +578,7 @@ pub async fn sla(
         .await;
     let records = match (records, window) {
         (Ok(records), Some(window)) if alert => app
-            .raise_due_soon_alerts(&records, window.to_chrono())
+            .raise_sla_check_alerts(&records, window.to_chrono())
             .await
             .map(|_| records),
         (records, _) => records,
@@ -595,18 +595,24 @@ pub async fn sla(
     Ok(Outcome::Ok)
 }
 
-pub async fn purge(global: &GlobalArgs, before: &str) -> anyhow::Result<Outcome> {
-    let before = parse_date("--before", before)?;
+pub async fn purge(global: &GlobalArgs, before: Option<&str>) -> anyhow::Result<Outcome> {
+    let before = before.map(|b| parse_date("--before", b)).transpose()?;
     let (app, _) = App::open(settings::resolve(global)?).await?;
     let result = app.purge(before).await;
     app.store.close().await;
     let ids = result?;
+    let when = match before {
+        Some(b) => format!("closed before {}", b.format("%Y-%m-%d")),
+        None => format!(
+            "past retention ({} months)",
+            app.settings.config.policy.retention_months
+        ),
+    };
     writeln!(
         anstream::stdout().lock(),
-        "{} {} records closed before {}",
+        "{} {} records {when}",
         good("purged"),
         ids.len(),
-        before.format("%Y-%m-%d")
     )?;
     Ok(Outcome::Ok)
 }

@@ -16,8 +16,20 @@ mod reports;
 
 pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Outcome> {
     let (app, _) = App::open(settings::resolve(global)?).await?;
-    // The current directory by default, but not beside an image or root filesystem.
-    let paths = if args.paths.is_empty() && args.images.is_empty() && args.rootfs.is_empty() {
+    // The current directory by default, but not beside an image or root filesystem, nor for an asset
+    // known only by the packages it declares (a managed service: nothing on disk is its).
+    let declared_only = args.asset.as_ref().is_some_and(|name| {
+        app.settings.config.assets.iter().any(|a| {
+            &a.name == name
+                && a.scan.is_empty()
+                && a.components.iter().any(|c| c.starts_with("pkg:"))
+        })
+    });
+    let paths = if args.paths.is_empty()
+        && args.images.is_empty()
+        && args.rootfs.is_empty()
+        && !declared_only
+    {
         vec![".".into()]
     } else {
         args.paths.clone()
