@@ -411,3 +411,54 @@ fn merged(stored: &Observation, seen: &Observation) -> Observation {
         ..seen.clone()
     }
 }
+
+/// An advisory found by one of the names a vulnerability goes by (to group an imported finding with the
+/// advisory database's aliases and enrich it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedAdvisory {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: Option<String>,
+    pub severity_score: Option<f64>,
+    pub severity_label: Option<String>,
+    /// One of its names is in the known-exploited catalog.
+    pub known_exploited: bool,
+}
+
+impl Store {
+    /// The non-withdrawn advisories whose id or an alias is `name`, and whether `name` itself is listed
+    /// as known exploited.
+    pub async fn advisories_named(&self, name: &str) -> Result<(Vec<NamedAdvisory>, bool)> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT a.id AS id, a.aliases AS aliases, a.summary AS summary, \
+                 CAST(a.severity_score AS DOUBLE PRECISION) AS score, a.severity_label AS label, \
+                 EXISTS (SELECT 1 FROM advisory_aliases y JOIN kev_entries k ON k.cve_id = y.alias \
+                         WHERE y.advisory_id = a.id) AS kev \
+                 FROM advisories a WHERE a.withdrawn IS NULL AND (a.id = $1 OR a.id IN \
+                 (SELECT x.advisory_id FROM advisory_aliases x WHERE x.alias = $1)) ORDER BY a.id",
+            )
+            .bind(name)
+            .fetch_all(pool)
+            .await?;
+            let mut found = Vec::with_capacity(rows.len());
+            for r in &rows {
+                found.push(NamedAdvisory {
+                    id: r.try_get("id")?,
+                    aliases: serde_json::from_str(r.try_get("aliases")?)
+                        .map_err(|e| StoreError::Corrupt(format!("advisories.aliases: {e}")))?,
+                    summary: r.try_get("summary")?,
+                    severity_score: r.try_get("score")?,
+                    severity_label: r.try_get("label")?,
+                    known_exploited: r.try_get("kev")?,
+                });
+            }
+            let kev = sqlx::query("SELECT 1 AS one FROM kev_entries WHERE cve_id = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?
+                .is_some();
+            Ok((found, kev))
+        })
+    }
+}
