@@ -90,7 +90,8 @@ impl App {
     /// Reads a report and records its findings for the asset in one transaction; a report that cannot
     /// be read changes nothing.
     pub async fn import(&self, request: &ImportRequest) -> Result<ImportResult> {
-        let bad = |e: patchwarden_imports::ImportError| AppError::Input(format!("{}: {e}", request.name));
+        let bad =
+            |e: patchwarden_imports::ImportError| AppError::Input(format!("{}: {e}", request.name));
         let format = match request.format {
             Some(f) => f,
             None => patchwarden_imports::detect(&request.text).map_err(bad)?,
@@ -107,7 +108,9 @@ impl App {
         let mut ignored = Vec::new();
         let mut lookups = HashMap::new();
         for item in &report.items {
-            let finding = self.enrich(item, &request.name, &known, &mut lookups).await?;
+            let finding = self
+                .enrich(item, &request.name, &known, &mut lookups)
+                .await?;
             match crate::scan::ignore_rule_for(
                 &self.settings.config.ignore,
                 &finding.advisory_id,
@@ -245,7 +248,8 @@ impl App {
         // A finding of the asset in the same package that goes by one of these names is this one.
         let joined = known.iter().find(|k| {
             let o = &k.observation;
-            patchwarden_osv::package_key(&o.ecosystem, &o.package) == (eco_key.clone(), name_key.clone())
+            patchwarden_osv::package_key(&o.ecosystem, &o.package)
+                == (eco_key.clone(), name_key.clone())
                 && std::iter::once(&o.vulnerability)
                     .chain(&o.advisory_ids)
                     .chain(&o.aliases)
@@ -261,7 +265,8 @@ impl App {
                 .unwrap_or(&item.id)
                 .clone(),
         };
-        let package = joined.map_or_else(|| item.package.clone(), |k| k.observation.package.clone());
+        let package =
+            joined.map_or_else(|| item.package.clone(), |k| k.observation.package.clone());
 
         // The report's own CVSS first, then its label, then the database's.
         let report_score = item
@@ -274,12 +279,19 @@ impl App {
             .iter()
             .filter_map(|a| a.severity_score)
             .max_by(f64::total_cmp);
-        let report_label = item.severity.as_deref().and_then(|s| s.parse::<Severity>().ok());
+        let report_label = item
+            .severity
+            .as_deref()
+            .and_then(|s| s.parse::<Severity>().ok());
         let db_label = advisories
             .iter()
             .filter_map(|a| a.severity_label.as_deref()?.parse::<Severity>().ok())
             .max();
-        let score = report_score.or(if report_label.is_none() { db_score } else { None });
+        let score = report_score.or(if report_label.is_none() {
+            db_score
+        } else {
+            None
+        });
         let severity = policy
             .severity_for(score, kev)
             .or(report_label)
@@ -351,12 +363,7 @@ fn rank(severity: &str) -> u8 {
 
 fn observation(f: &ImportedFinding) -> Observation {
     let mut advisory_ids = vec![f.advisory_id.clone()];
-    advisory_ids.extend(
-        f.aliases
-            .iter()
-            .filter(|a| !a.starts_with("CVE-"))
-            .cloned(),
-    );
+    advisory_ids.extend(f.aliases.iter().filter(|a| !a.starts_with("CVE-")).cloned());
     Observation {
         vulnerability: f.vulnerability.clone(),
         ecosystem: f.ecosystem.clone(),
@@ -404,7 +411,9 @@ pub fn fetch_dependabot_alerts(source: &DependabotSource) -> Result<String> {
     while let Some(current) = url.take() {
         pages += 1;
         if pages > 1000 {
-            return Err(AppError::Fetch(format!("GET {current}: more than 1000 pages; stopping")));
+            return Err(AppError::Fetch(format!(
+                "GET {current}: more than 1000 pages; stopping"
+            )));
         }
         let page = client
             .get_api(&current, &headers, PAGE_LIMIT)
@@ -418,13 +427,23 @@ pub fn fetch_dependabot_alerts(source: &DependabotSource) -> Result<String> {
                 )));
             }
             status => {
-                return Err(AppError::Fetch(format!("GET {current}: the server answered {status}")));
+                return Err(AppError::Fetch(format!(
+                    "GET {current}: the server answered {status}"
+                )));
             }
         }
         match serde_json::from_str::<serde_json::Value>(&page.body) {
             Ok(serde_json::Value::Array(items)) => alerts.extend(items),
-            Ok(_) => return Err(AppError::Fetch(format!("GET {current}: the answer is not a JSON array of alerts"))),
-            Err(e) => return Err(AppError::Fetch(format!("GET {current}: the answer is not JSON: {e}"))),
+            Ok(_) => {
+                return Err(AppError::Fetch(format!(
+                    "GET {current}: the answer is not a JSON array of alerts"
+                )));
+            }
+            Err(e) => {
+                return Err(AppError::Fetch(format!(
+                    "GET {current}: the answer is not JSON: {e}"
+                )));
+            }
         }
         url = page
             .link

@@ -39,7 +39,9 @@ pub fn detect(v: &Value) -> Result<Format, ImportError> {
     } else if v.get("results").is_some_and(Value::is_array) {
         Format::OsvScanner
     } else {
-        return Err(ImportError::Unknown("no member that a known tool writes".into()));
+        return Err(ImportError::Unknown(
+            "no member that a known tool writes".into(),
+        ));
     };
     Ok(format)
 }
@@ -73,7 +75,11 @@ pub fn osv_scanner(root: Node) -> Result<Report, ImportError> {
             let vulns = entry.list("vulnerabilities")?;
             let mut groups: Vec<(Vec<String>, Vec<String>, Option<f64>)> = Vec::new();
             for g in entry.list("groups")? {
-                groups.push((g.strings("ids")?, g.strings("aliases")?, g.opt_number("max_severity")?));
+                groups.push((
+                    g.strings("ids")?,
+                    g.strings("aliases")?,
+                    g.opt_number("max_severity")?,
+                ));
             }
             if groups.is_empty() {
                 for v in &vulns {
@@ -81,10 +87,17 @@ pub fn osv_scanner(root: Node) -> Result<Report, ImportError> {
                 }
             }
             for (ids, aliases, max_severity) in groups {
-                let Some(id) = ids.first().cloned() else { continue };
+                let Some(id) = ids.first().cloned() else {
+                    continue;
+                };
                 let members: Vec<&Node> = vulns
                     .iter()
-                    .filter(|v| v.opt_string("id").ok().flatten().is_some_and(|i| ids.contains(&i)))
+                    .filter(|v| {
+                        v.opt_string("id")
+                            .ok()
+                            .flatten()
+                            .is_some_and(|i| ids.contains(&i))
+                    })
                     .collect();
                 let mut names: Vec<String> = ids.iter().chain(&aliases).cloned().collect();
                 let mut vector = None;
@@ -212,14 +225,19 @@ pub fn npm_audit(root: Node) -> Result<Report, ImportError> {
             let id = match (ghsa, via.opt("source")) {
                 (Some(id), _) => id,
                 (None, Some(source)) => format!("NPM-{}", source.value),
-                (None, None) => return Err(ImportError::Shape {
-                    path: via.path.clone(),
-                    message: "an advisory without a url or a source id".into(),
-                }),
+                (None, None) => {
+                    return Err(ImportError::Shape {
+                        path: via.path.clone(),
+                        message: "an advisory without a url or a source id".into(),
+                    });
+                }
             };
             let cvss = via.opt("cvss");
             let (vector, score) = match &cvss {
-                Some(c) => (c.opt_string("vectorString")?, c.opt_number("score")?.filter(|s| *s > 0.0)),
+                Some(c) => (
+                    c.opt_string("vectorString")?,
+                    c.opt_number("score")?.filter(|s| *s > 0.0),
+                ),
                 None => (None, None),
             };
             report.items.push(Imported {
@@ -245,7 +263,11 @@ pub fn npm_audit(root: Node) -> Result<Report, ImportError> {
 }
 
 /// An npm audit v1 / yarn classic advisory: one item per version found.
-fn npm_v1_advisory(a: &Node, location: Option<String>, report: &mut Report) -> Result<(), ImportError> {
+fn npm_v1_advisory(
+    a: &Node,
+    location: Option<String>,
+    report: &mut Report,
+) -> Result<(), ImportError> {
     let name = a.string("module_name")?;
     let ghsa = a.opt_string("github_advisory_id")?;
     let cves = a.strings("cves")?;
@@ -261,7 +283,10 @@ fn npm_v1_advisory(a: &Node, location: Option<String>, report: &mut Report) -> R
         }
     };
     let (vector, score) = match a.opt("cvss") {
-        Some(c) => (c.opt_string("vectorString")?, c.opt_number("score")?.filter(|s| *s > 0.0)),
+        Some(c) => (
+            c.opt_string("vectorString")?,
+            c.opt_number("score")?.filter(|s| *s > 0.0),
+        ),
         None => (None, None),
     };
     let fixed: Vec<String> = a
@@ -272,9 +297,9 @@ fn npm_v1_advisory(a: &Node, location: Option<String>, report: &mut Report) -> R
     let mut names = cves.clone();
     names.extend(ghsa);
     for f in a.list("findings")? {
-        let location = location.clone().or_else(|| {
-            f.strings("paths").ok().and_then(|p| p.into_iter().next())
-        });
+        let location = location
+            .clone()
+            .or_else(|| f.strings("paths").ok().and_then(|p| p.into_iter().next()));
         report.items.push(Imported {
             id: id.clone(),
             aliases: without(names.clone(), &id),
@@ -294,7 +319,11 @@ fn npm_v1_advisory(a: &Node, location: Option<String>, report: &mut Report) -> R
 
 /// The version of a `>=1.2.3`-style requirement (`>=4.17.21`, `^0.2.23`), the first of several.
 fn lowest_bound(requirement: &str) -> Option<String> {
-    let first = requirement.split(['|', ',']).next()?.split_whitespace().next()?;
+    let first = requirement
+        .split(['|', ','])
+        .next()?
+        .split_whitespace()
+        .next()?;
     let version = first.trim_start_matches(['>', '=', '^', '~']);
     (!version.is_empty() && version.chars().next().is_some_and(|c| c.is_ascii_digit()))
         .then(|| version.to_owned())
@@ -307,7 +336,9 @@ pub fn is_yarn_ndjson(text: &str) -> bool {
     };
     let mut rest = text.lines().filter(|l| !l.trim().is_empty()).skip(1);
     serde_json::from_str::<Value>(first).is_ok_and(|v| {
-        v.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("audit"))
+        v.get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.starts_with("audit"))
             && v.get("data").is_some()
     }) && rest.next().is_none_or(|l| l.trim_start().starts_with('{'))
 }
@@ -322,7 +353,9 @@ pub fn yarn_audit(text: &str) -> Result<Report, ImportError> {
             continue;
         }
         let value = parse_json(line).map_err(|e| match e {
-            ImportError::Syntax { column, message, .. } => ImportError::Syntax {
+            ImportError::Syntax {
+                column, message, ..
+            } => ImportError::Syntax {
                 line: i + 1,
                 column,
                 message,
@@ -399,7 +432,12 @@ pub fn trivy(root: Node) -> Result<Report, ImportError> {
                 cvss_score: score,
                 fixed_versions: v
                     .opt_string("FixedVersion")?
-                    .map(|f| f.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                    .map(|f| {
+                        f.split(',')
+                            .map(|s| s.trim().to_owned())
+                            .filter(|s| !s.is_empty())
+                            .collect()
+                    })
                     .unwrap_or_default(),
                 summary: v.opt_string("Title")?,
                 location: target.clone(),
@@ -451,7 +489,8 @@ pub fn grype(root: Node) -> Result<Report, ImportError> {
             ecosystem,
             package: artifact.string("name")?,
             version: artifact.string("version")?,
-            severity: lower(v.opt_string("severity")?).filter(|s| s != "unknown" && s != "negligible"),
+            severity: lower(v.opt_string("severity")?)
+                .filter(|s| s != "unknown" && s != "negligible"),
             cvss_vector: vector,
             cvss_score: score,
             fixed_versions: fixed,
@@ -497,7 +536,9 @@ pub fn cargo_audit(root: Node) -> Result<Report, ImportError> {
                     .and_then(|a| a.opt_string("id").ok().flatten())
                     .unwrap_or_default();
                 let name = w.get("package")?.string("name")?;
-                report.skipped.push(format!("{kind} {id} {name}").replace("  ", " "));
+                report
+                    .skipped
+                    .push(format!("{kind} {id} {name}").replace("  ", " "));
             }
         }
     }
@@ -515,7 +556,9 @@ pub fn dependabot(root: Node) -> Result<Report, ImportError> {
         let advisory = alert.get("security_advisory")?;
         let ghsa = advisory.string("ghsa_id")?;
         if state != "open" {
-            report.skipped.push(format!("alert {} ({ghsa}): {state}", number(&alert)));
+            report
+                .skipped
+                .push(format!("alert {} ({ghsa}): {state}", number(&alert)));
             continue;
         }
         let dependency = alert.get("dependency")?;
@@ -526,7 +569,10 @@ pub fn dependabot(root: Node) -> Result<Report, ImportError> {
             names.push(i.string("value")?);
         }
         let (vector, score) = match advisory.opt("cvss") {
-            Some(c) => (c.opt_string("vector_string")?, c.opt_number("score")?.filter(|s| *s > 0.0)),
+            Some(c) => (
+                c.opt_string("vector_string")?,
+                c.opt_number("score")?.filter(|s| *s > 0.0),
+            ),
             None => (None, None),
         };
         let fixed = match vulnerable.opt("first_patched_version") {
@@ -552,7 +598,9 @@ pub fn dependabot(root: Node) -> Result<Report, ImportError> {
 }
 
 fn number(alert: &Node) -> String {
-    alert.opt("number").map_or_else(|| "?".to_owned(), |n| n.value.to_string())
+    alert
+        .opt("number")
+        .map_or_else(|| "?".to_owned(), |n| n.value.to_string())
 }
 
 // -------------------------------------------------------------------------------------------- sarif
@@ -577,10 +625,15 @@ pub fn sarif(root: Node) -> Result<Report, ImportError> {
                 },
             };
             if !is_vulnerability_id(&rule) {
-                report.skipped.push(format!("{}: rule {rule:?} is not a vulnerability id", result.path));
+                report.skipped.push(format!(
+                    "{}: rule {rule:?} is not a vulnerability id",
+                    result.path
+                ));
                 continue;
             }
-            let rule_node = rules.iter().find(|r| r.opt_string("id").ok().flatten().as_deref() == Some(&rule));
+            let rule_node = rules
+                .iter()
+                .find(|r| r.opt_string("id").ok().flatten().as_deref() == Some(&rule));
             let message = match result.opt("message") {
                 Some(m) => m.opt_string("text")?.unwrap_or_default(),
                 None => String::new(),
@@ -618,9 +671,9 @@ pub fn sarif(root: Node) -> Result<Report, ImportError> {
                 .chain(prop(&["purl", "packageUrl"]))
                 .find_map(|p| Purl::parse(&p));
             let field = |label: &str| {
-                message.lines().find_map(|l| {
-                    l.trim().strip_prefix(label).map(|v| v.trim().to_owned())
-                })
+                message
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
             };
             let package = purl
                 .as_ref()
@@ -630,15 +683,26 @@ pub fn sarif(root: Node) -> Result<Report, ImportError> {
             let version = purl
                 .as_ref()
                 .and_then(|p| p.version.clone())
-                .or_else(|| prop(&["version", "installedVersion", "installed_version", "packageVersion"]))
+                .or_else(|| {
+                    prop(&[
+                        "version",
+                        "installedVersion",
+                        "installed_version",
+                        "packageVersion",
+                    ])
+                })
                 .or_else(|| field("Installed Version:"));
             let ecosystem = purl
                 .as_ref()
                 .map(|p| p.ecosystem.clone())
                 .or_else(|| prop(&["ecosystem"]).map(|e| ecosystem_of(&e)))
                 .or_else(|| uri.as_deref().and_then(ecosystem_of_file));
-            let (Some(package), Some(version), Some(ecosystem)) = (package, version, ecosystem) else {
-                report.skipped.push(format!("{}: {rule} names no package, version and ecosystem", result.path));
+            let (Some(package), Some(version), Some(ecosystem)) = (package, version, ecosystem)
+            else {
+                report.skipped.push(format!(
+                    "{}: {rule} names no package, version and ecosystem",
+                    result.path
+                ));
                 continue;
             };
             let score = match rule_node.and_then(|r| r.opt("properties")) {
@@ -648,10 +712,19 @@ pub fn sarif(root: Node) -> Result<Report, ImportError> {
             let summary = rule_node
                 .and_then(|r| r.opt("shortDescription"))
                 .and_then(|d| d.opt_string("text").ok().flatten())
-                .or_else(|| message.lines().next().map(str::to_owned).filter(|m| !m.is_empty()));
+                .or_else(|| {
+                    message
+                        .lines()
+                        .next()
+                        .map(str::to_owned)
+                        .filter(|m| !m.is_empty())
+                });
             let fixed = prop(&["fixedVersion", "fixed_version"])
                 .map(|f| f.split(',').map(|s| s.trim().to_owned()).collect())
-                .or_else(|| field("Fixed Version:").map(|f| f.split(',').map(|s| s.trim().to_owned()).collect()))
+                .or_else(|| {
+                    field("Fixed Version:")
+                        .map(|f| f.split(',').map(|s| s.trim().to_owned()).collect())
+                })
                 .unwrap_or_default();
             report.items.push(Imported {
                 id: rule,
@@ -676,7 +749,11 @@ pub fn sarif(root: Node) -> Result<Report, ImportError> {
 fn ecosystem_of_file(uri: &str) -> Option<String> {
     let name = uri.rsplit('/').next()?;
     let eco = match name {
-        "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml" | "package.json" => "npm",
+        "package-lock.json"
+        | "npm-shrinkwrap.json"
+        | "yarn.lock"
+        | "pnpm-lock.yaml"
+        | "package.json" => "npm",
         "Cargo.lock" | "Cargo.toml" => "crates.io",
         "poetry.lock" | "Pipfile.lock" | "uv.lock" | "pdm.lock" | "pyproject.toml" => "PyPI",
         n if n.starts_with("requirements") && n.ends_with(".txt") => "PyPI",
@@ -716,7 +793,11 @@ pub fn cyclonedx_vex(root: Node) -> Result<Report, ImportError> {
     let mut report = Report::default();
     for v in root.list("vulnerabilities")? {
         let id = v.string("id")?;
-        if let Some(state) = v.opt("analysis").map(|a| a.opt_string("state")).transpose()?.flatten()
+        if let Some(state) = v
+            .opt("analysis")
+            .map(|a| a.opt_string("state"))
+            .transpose()?
+            .flatten()
             && matches!(
                 state.as_str(),
                 "not_affected" | "false_positive" | "resolved" | "resolved_with_pedigree"
@@ -736,13 +817,16 @@ pub fn cyclonedx_vex(root: Node) -> Result<Report, ImportError> {
                 vector = rating.opt_string("vector")?;
                 score = rating.opt_number("score")?;
             }
-            label = label.or(lower(rating.opt_string("severity")?)).filter(|s| s != "unknown" && s != "none");
+            label = label
+                .or(lower(rating.opt_string("severity")?))
+                .filter(|s| s != "unknown" && s != "none");
         }
         for affects in v.list("affects")? {
             let reference = affects.string("ref")?;
-            let found = components.get(&reference).cloned().or_else(|| {
-                Purl::parse(&reference).map(|p| (Some(p), None, None))
-            });
+            let found = components
+                .get(&reference)
+                .cloned()
+                .or_else(|| Purl::parse(&reference).map(|p| (Some(p), None, None)));
             let Some((purl, name, version)) = found else {
                 return Err(ImportError::Shape {
                     path: affects.path.clone(),
@@ -750,11 +834,16 @@ pub fn cyclonedx_vex(root: Node) -> Result<Report, ImportError> {
                 });
             };
             let Some(purl) = purl else {
-                report.skipped.push(format!("{id}: {} has no purl to tell its ecosystem", name.unwrap_or(reference)));
+                report.skipped.push(format!(
+                    "{id}: {} has no purl to tell its ecosystem",
+                    name.unwrap_or(reference)
+                ));
                 continue;
             };
             let Some(version) = purl.version.clone().or(version) else {
-                report.skipped.push(format!("{id}: {} has no version", purl.name));
+                report
+                    .skipped
+                    .push(format!("{id}: {} has no version", purl.name));
                 continue;
             };
             report.items.push(Imported {

@@ -153,8 +153,8 @@ pub fn parse(text: &str, format: Format) -> Result<Report, ImportError> {
 /// prefix), rather than a linter's rule.
 pub fn is_vulnerability_id(id: &str) -> bool {
     const PREFIXES: [&str; 16] = [
-        "CVE-", "GHSA-", "PYSEC-", "RUSTSEC-", "GO-", "OSV-", "GSD-", "MAL-", "DSA-", "DLA-", "ELA-",
-        "USN-", "ALSA-", "ALPINE-", "RHSA-", "BIT-",
+        "CVE-", "GHSA-", "PYSEC-", "RUSTSEC-", "GO-", "OSV-", "GSD-", "MAL-", "DSA-", "DLA-",
+        "ELA-", "USN-", "ALSA-", "ALPINE-", "RHSA-", "BIT-",
     ];
     PREFIXES.iter().any(|p| {
         id.strip_prefix(p)

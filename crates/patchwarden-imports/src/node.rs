@@ -8,7 +8,12 @@ pub fn parse_json(text: &str) -> Result<Value, ImportError> {
     serde_json::from_str(text).map_err(|e| ImportError::Syntax {
         line: e.line(),
         column: e.column(),
-        message: e.to_string().split(" at line ").next().unwrap_or("").to_owned(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_owned(),
     })
 }
 
@@ -83,7 +88,10 @@ impl<'a> Node<'a> {
     }
 
     pub fn items(&self) -> Result<Vec<Node<'a>>, ImportError> {
-        let items = self.value.as_array().ok_or_else(|| self.wrong("an array"))?;
+        let items = self
+            .value
+            .as_array()
+            .ok_or_else(|| self.wrong("an array"))?;
         Ok(items
             .iter()
             .enumerate()
@@ -108,7 +116,10 @@ impl<'a> Node<'a> {
     }
 
     pub fn members(&self) -> Result<Vec<(&'a str, Node<'a>)>, ImportError> {
-        let map = self.value.as_object().ok_or_else(|| self.wrong("an object"))?;
+        let map = self
+            .value
+            .as_object()
+            .ok_or_else(|| self.wrong("an object"))?;
         Ok(map
             .iter()
             .map(|(k, value)| {

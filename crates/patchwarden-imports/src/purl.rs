@@ -33,7 +33,9 @@ impl Purl {
             .map(decode);
         let ecosystem = match (kind.as_str(), distro) {
             ("deb", Some(d)) => os_ecosystem(&d).unwrap_or_else(|| "Debian".into()),
-            ("apk", Some(d)) => os_ecosystem(&format!("alpine-{d}")).unwrap_or_else(|| "Alpine".into()),
+            ("apk", Some(d)) => {
+                os_ecosystem(&format!("alpine-{d}")).unwrap_or_else(|| "Alpine".into())
+            }
             _ => ecosystem_of(&kind),
         };
         (!name.is_empty()).then_some(Purl {
@@ -118,7 +120,11 @@ mod tests {
     fn purls_map_to_osv_names() {
         assert_eq!(
             purl("pkg:npm/%40babel/traverse@7.23.0"),
-            ("npm".into(), "@babel/traverse".into(), Some("7.23.0".into()))
+            (
+                "npm".into(),
+                "@babel/traverse".into(),
+                Some("7.23.0".into())
+            )
         );
         assert_eq!(
             purl("pkg:npm/@babel/traverse"),
@@ -134,11 +140,19 @@ mod tests {
         );
         assert_eq!(
             purl("pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12"),
-            ("Debian:12".into(), "openssl".into(), Some("3.0.11-1~deb12u2".into()))
+            (
+                "Debian:12".into(),
+                "openssl".into(),
+                Some("3.0.11-1~deb12u2".into())
+            )
         );
         assert_eq!(
             purl("pkg:apk/alpine/busybox@1.36.1-r2?arch=x86_64&distro=3.18.4"),
-            ("Alpine:v3.18".into(), "busybox".into(), Some("1.36.1-r2".into()))
+            (
+                "Alpine:v3.18".into(),
+                "busybox".into(),
+                Some("1.36.1-r2".into())
+            )
         );
         assert_eq!(
             purl("pkg:cargo/time@0.1.45"),

@@ -57,7 +57,10 @@ fn pip_audit_reads_vulns_and_lists_skipped_dependencies() {
             ("PYSEC-2021-109", "django", "3.2.4")
         ]
     );
-    assert_eq!(r.items[0].aliases, ["CVE-2023-32681", "GHSA-j8r2-6x86-q33q"]);
+    assert_eq!(
+        r.items[0].aliases,
+        ["CVE-2023-32681", "GHSA-j8r2-6x86-q33q"]
+    );
     assert_eq!(r.items[1].fixed_versions, ["3.1.13", "3.2.5"]);
     assert_eq!(r.skipped.len(), 1);
     assert!(r.skipped[0].starts_with("internal-tools: "));
@@ -75,7 +78,11 @@ fn npm_audit_v2_reads_each_advisory_of_each_package() {
         [
             ("GHSA-29mw-wpgm-hmr9", "lodash", "<4.17.21"),
             ("GHSA-35jh-r3h4-6jhm", "lodash", "<4.17.21"),
-            ("GHSA-xvch-5gv4-984h", "minimist", "<0.2.4 || >=1.0.0 <1.2.6"),
+            (
+                "GHSA-xvch-5gv4-984h",
+                "minimist",
+                "<0.2.4 || >=1.0.0 <1.2.6"
+            ),
         ],
         "mkdirp is only affected through minimist: not an item of its own"
     );
@@ -83,8 +90,14 @@ fn npm_audit_v2_reads_each_advisory_of_each_package() {
     assert_eq!(command_injection.severity.as_deref(), Some("high"));
     assert_eq!(command_injection.cvss_score, Some(7.2));
     assert_eq!(command_injection.fixed_versions, ["4.17.21"]);
-    assert_eq!(command_injection.location.as_deref(), Some("node_modules/lodash"));
-    assert!(r.items[2].fixed_versions.is_empty(), "fixAvailable: true names no version");
+    assert_eq!(
+        command_injection.location.as_deref(),
+        Some("node_modules/lodash")
+    );
+    assert!(
+        r.items[2].fixed_versions.is_empty(),
+        "fixAvailable: true names no version"
+    );
 }
 
 #[test]
@@ -123,7 +136,10 @@ fn trivy_reads_os_and_language_packages() {
         Some("CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H"),
         "NVD's vector first"
     );
-    assert_eq!(r.items[1].location.as_deref(), Some("app/package-lock.json"));
+    assert_eq!(
+        r.items[1].location.as_deref(),
+        Some("app/package-lock.json")
+    );
 }
 
 #[test]
@@ -142,7 +158,10 @@ fn grype_reads_matches_with_their_related_ids() {
     assert_eq!(r.items[0].severity.as_deref(), Some("medium"));
     assert_eq!(r.items[1].ecosystem, "Debian:12");
     assert_eq!(r.items[1].severity, None, "negligible says nothing");
-    assert!(r.items[1].aliases.is_empty(), "a related id equal to the id is no alias");
+    assert!(
+        r.items[1].aliases.is_empty(),
+        "a related id equal to the id is no alias"
+    );
 }
 
 #[test]
@@ -178,7 +197,10 @@ fn sarif_takes_vulnerability_results_with_a_package() {
     assert_eq!(r.items[0].ecosystem, "npm", "from the lockfile's name");
     assert_eq!(r.items[0].cvss_score, Some(7.2));
     assert_eq!(r.items[0].fixed_versions, ["4.17.21"]);
-    assert_eq!(r.items[0].location.as_deref(), Some("app/package-lock.json:1"));
+    assert_eq!(
+        r.items[0].location.as_deref(),
+        Some("app/package-lock.json:1")
+    );
     assert_eq!(r.items[1].ecosystem, "Debian:12", "from the purl");
     assert_eq!(r.skipped.len(), 1);
     assert!(r.skipped[0].contains("js/sql-injection"));
@@ -214,19 +236,32 @@ fn a_truncated_report_names_line_and_column() {
 
 #[test]
 fn a_report_of_the_wrong_shape_names_the_value() {
-    let text = fixture("trivy.json").replace("\"InstalledVersion\": \"4.17.20\"", "\"InstalledVersion\": 4");
+    let text = fixture("trivy.json").replace(
+        "\"InstalledVersion\": \"4.17.20\"",
+        "\"InstalledVersion\": 4",
+    );
     let e = parse(&text, Format::Trivy).expect_err("a number for a version");
     assert_eq!(
         e.to_string(),
         "$.Results[1].Vulnerabilities[0].InstalledVersion: expected a string, found a number"
     );
     let e = parse(r#"{"matches": {}}"#, Format::Grype).expect_err("not an array");
-    assert_eq!(e.to_string(), "$.matches: expected an array, found an object");
+    assert_eq!(
+        e.to_string(),
+        "$.matches: expected an array, found an object"
+    );
     let e = parse(&fixture("pip-audit.json"), Format::Trivy);
-    assert_eq!(e, Ok(patchwarden_imports::Report::default()), "no Results: nothing");
+    assert_eq!(
+        e,
+        Ok(patchwarden_imports::Report::default()),
+        "no Results: nothing"
+    );
     let e = parse(&fixture("pip-audit.json"), Format::Grype).expect_err("another tool's report");
     assert_eq!(e.to_string(), "$: missing \"matches\"");
-    assert!(matches!(detect(r#"{"hello": 1}"#), Err(ImportError::Unknown(_))));
+    assert!(matches!(
+        detect(r#"{"hello": 1}"#),
+        Err(ImportError::Unknown(_))
+    ));
     assert!(matches!(detect("[]"), Err(ImportError::Unknown(_))));
 }
 

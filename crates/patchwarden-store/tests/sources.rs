@@ -89,7 +89,11 @@ async fn each_tool_marks_gone_only_what_it_saw() {
             ]
         );
         let merged = store.findings(Some("web"), true).await.expect("findings");
-        assert_eq!(merged[0].detected_at, at(0), "the earliest source's detection");
+        assert_eq!(
+            merged[0].detected_at,
+            at(0),
+            "the earliest source's detection"
+        );
         assert_eq!(
             merged[0].due_at,
             Some(at(0) + chrono::TimeDelta::days(7)),
@@ -109,10 +113,7 @@ async fn each_tool_marks_gone_only_what_it_saw() {
         );
         assert_eq!(
             open(&store).await,
-            [(
-                "CVE-2021-23337".to_owned(),
-                vec!["patchwarden".to_owned()]
-            )]
+            [("CVE-2021-23337".to_owned(), vec!["patchwarden".to_owned()])]
         );
 
         // Re-importing the same report is idempotent: nothing new, nothing gone.
@@ -154,10 +155,7 @@ async fn each_tool_marks_gone_only_what_it_saw() {
             .into_iter()
             .map(|e| e.action)
             .collect();
-        assert_eq!(
-            kinds.iter().filter(|k| *k == "import.recorded").count(),
-            5
-        );
+        assert_eq!(kinds.iter().filter(|k| *k == "import.recorded").count(), 5);
         assert_eq!(kinds.iter().filter(|k| *k == "scan.recorded").count(), 2);
     })
     .await;

@@ -102,7 +102,11 @@ fn every_format_is_detected_and_imported() {
         assert_eq!(doc["schema"], "patchwarden.import/v1", "{file}");
         assert_eq!(doc["kind"], "import");
         assert_eq!(doc["tool"], tool, "{file} detected");
-        assert_eq!(doc["findings"].as_array().map(Vec::len), Some(count), "{file}");
+        assert_eq!(
+            doc["findings"].as_array().map(Vec::len),
+            Some(count),
+            "{file}"
+        );
         assert_eq!(
             doc["records_opened"].as_array().map(Vec::len),
             Some(count),
@@ -112,7 +116,14 @@ fn every_format_is_detected_and_imported() {
         let named = import_json(
             dir.path(),
             T0,
-            &[path.to_str().expect("utf-8"), "--format", tool, "--asset", &asset, "--no-record"],
+            &[
+                path.to_str().expect("utf-8"),
+                "--format",
+                tool,
+                "--asset",
+                &asset,
+                "--no-record",
+            ],
         );
         assert_eq!(named["tool"], tool);
         let strip = |d: &Value| {
@@ -127,7 +138,12 @@ fn every_format_is_detected_and_imported() {
     let trivy = import_json(
         dir.path(),
         T0,
-        &[fixture("trivy.json").to_str().expect("utf-8"), "--asset", "asset-trivy", "--no-record"],
+        &[
+            fixture("trivy.json").to_str().expect("utf-8"),
+            "--asset",
+            "asset-trivy",
+            "--no-record",
+        ],
     );
     let got = findings(&trivy);
     assert!(got.contains(&(
@@ -136,12 +152,15 @@ fn every_format_is_detected_and_imported() {
         "high".into(),
         Vec::new()
     )));
-    assert!(got.contains(&(
-        "CVE-2024-0727".into(),
-        "libssl3".into(),
-        "medium".into(),
-        Vec::new()
-    )), "NVD's 5.5 is medium, whatever Debian's label says: {got:?}");
+    assert!(
+        got.contains(&(
+            "CVE-2024-0727".into(),
+            "libssl3".into(),
+            "medium".into(),
+            Vec::new()
+        )),
+        "NVD's 5.5 is medium, whatever Debian's label says: {got:?}"
+    );
 }
 
 #[test]
@@ -168,7 +187,11 @@ fn an_import_joins_the_own_scan_finding_by_alias_and_marks_gone_only_its_own() {
 
     // Grype calls it GHSA-j8r2-6x86-q33q; the advisory database knows it as PYSEC-2023-74 = CVE-2023-32681.
     let grype = fixture("grype.json");
-    let doc = import_json(dir.path(), T1, &[grype.to_str().expect("utf-8"), "--asset", "api"]);
+    let doc = import_json(
+        dir.path(),
+        T1,
+        &[grype.to_str().expect("utf-8"), "--asset", "api"],
+    );
     let got = findings(&doc);
     let requests = got
         .iter()
@@ -182,20 +205,38 @@ fn an_import_joins_the_own_scan_finding_by_alias_and_marks_gone_only_its_own() {
         .iter()
         .find(|f| f["package"] == "requests")
         .expect("requests");
-    assert_eq!(joined["detected_at"], T0, "first detection from the own scan");
-    assert_eq!(doc["records_opened"].as_array().map(Vec::len), Some(1), "only libssl3 is new");
+    assert_eq!(
+        joined["detected_at"], T0,
+        "first detection from the own scan"
+    );
+    assert_eq!(
+        doc["records_opened"].as_array().map(Vec::len),
+        Some(1),
+        "only libssl3 is new"
+    );
 
     // The same report again: nothing new, nothing gone.
-    let again = import_json(dir.path(), T1, &[grype.to_str().expect("utf-8"), "--asset", "api"]);
+    let again = import_json(
+        dir.path(),
+        T1,
+        &[grype.to_str().expect("utf-8"), "--asset", "api"],
+    );
     assert_eq!(findings(&again), got);
     assert_eq!(again["records_opened"], Value::Array(Vec::new()));
     assert_eq!(again["no_longer_detected"], Value::Array(Vec::new()));
 
     // Grype no longer reports either: libssl3 is gone, requests stays open (the own scan sees it).
     let empty = dir.path().join("grype-clean.json");
-    std::fs::write(&empty, r#"{"matches": [], "source": {"type": "image"}, "descriptor": {"name": "grype"}}"#)
-        .expect("write");
-    let clean = import_json(dir.path(), T2, &[empty.to_str().expect("utf-8"), "--asset", "api"]);
+    std::fs::write(
+        &empty,
+        r#"{"matches": [], "source": {"type": "image"}, "descriptor": {"name": "grype"}}"#,
+    )
+    .expect("write");
+    let clean = import_json(
+        dir.path(),
+        T2,
+        &[empty.to_str().expect("utf-8"), "--asset", "api"],
+    );
     assert_eq!(
         clean["no_longer_detected"],
         serde_json::json!(["CVE-2024-0727 in libssl3@3.0.11-1~deb12u2"])
@@ -218,7 +259,11 @@ fn an_import_joins_the_own_scan_finding_by_alias_and_marks_gone_only_its_own() {
 fn a_malformed_report_exits_2_naming_the_file_and_changes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let trivy = fixture("trivy.json");
-    import_json(dir.path(), T0, &[trivy.to_str().expect("utf-8"), "--asset", "web"]);
+    import_json(
+        dir.path(),
+        T0,
+        &[trivy.to_str().expect("utf-8"), "--asset", "web"],
+    );
     let before = audit_log(dir.path());
 
     let text = std::fs::read_to_string(&trivy).expect("read");
@@ -229,10 +274,20 @@ fn a_malformed_report_exits_2_naming_the_file_and_changes_nothing() {
         .arg(&truncated)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("truncated.json: line ").and(predicate::str::contains("not valid JSON")));
+        .stderr(
+            predicate::str::contains("truncated.json: line ")
+                .and(predicate::str::contains("not valid JSON")),
+        );
 
     let wrong = dir.path().join("wrong.json");
-    std::fs::write(&wrong, text.replace("\"InstalledVersion\": \"4.17.20\"", "\"InstalledVersion\": 4")).expect("write");
+    std::fs::write(
+        &wrong,
+        text.replace(
+            "\"InstalledVersion\": \"4.17.20\"",
+            "\"InstalledVersion\": 4",
+        ),
+    )
+    .expect("write");
     pw(dir.path(), T1)
         .args(["import", "--asset", "web"])
         .arg(&wrong)
@@ -249,7 +304,9 @@ fn a_malformed_report_exits_2_naming_the_file_and_changes_nothing() {
         .arg(&unknown)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown.json: not a report of a known format"));
+        .stderr(predicate::str::contains(
+            "unknown.json: not a report of a known format",
+        ));
 
     // A report of another format than named.
     pw(dir.path(), T1)
@@ -257,10 +314,21 @@ fn a_malformed_report_exits_2_naming_the_file_and_changes_nothing() {
         .arg(&trivy)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("trivy.json: $: missing \"matches\""));
+        .stderr(predicate::str::contains(
+            "trivy.json: $: missing \"matches\"",
+        ));
 
     assert_eq!(audit_log(dir.path()), before, "nothing was recorded");
-    let open = import_json(dir.path(), T1, &[trivy.to_str().expect("utf-8"), "--asset", "web", "--no-record"]);
+    let open = import_json(
+        dir.path(),
+        T1,
+        &[
+            trivy.to_str().expect("utf-8"),
+            "--asset",
+            "web",
+            "--no-record",
+        ],
+    );
     assert_eq!(open["findings"].as_array().map(Vec::len), Some(3));
 }
 
@@ -273,8 +341,12 @@ fn fail_on_and_stdin() {
         .write_stdin(text)
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("minimist@<0.2.4 || >=1.0.0 <1.2.6  GHSA-xvch-5gv4-984h"))
-        .stdout(predicate::str::contains("3 findings from stdin (npm-audit) for asset web"));
+        .stdout(predicate::str::contains(
+            "minimist@<0.2.4 || >=1.0.0 <1.2.6  GHSA-xvch-5gv4-984h",
+        ))
+        .stdout(predicate::str::contains(
+            "3 findings from stdin (npm-audit) for asset web",
+        ));
 }
 
 #[test]
@@ -285,8 +357,16 @@ fn dependabot_alerts_are_fetched_page_by_page_with_the_token() {
     let alerts: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(fixture("dependabot.json")).expect("read"))
             .expect("alerts");
-    std::fs::write(pages.join("1.json"), serde_json::to_string(&alerts[..2]).expect("json")).expect("write");
-    std::fs::write(pages.join("2.json"), serde_json::to_string(&alerts[2..]).expect("json")).expect("write");
+    std::fs::write(
+        pages.join("1.json"),
+        serde_json::to_string(&alerts[..2]).expect("json"),
+    )
+    .expect("write");
+    std::fs::write(
+        pages.join("2.json"),
+        serde_json::to_string(&alerts[2..]).expect("json"),
+    )
+    .expect("write");
     let first = "/repos/acme/shop/dependabot/alerts?state=open&per_page=100";
     let second = "/repos/acme/shop/dependabot/alerts?state=open&per_page=100&page=2";
     let server = StaticServer::start([(
@@ -302,12 +382,24 @@ fn dependabot_alerts_are_fetched_page_by_page_with_the_token() {
         Route::Authorized {
             file: pages.join("1.json"),
             authorization: "Bearer test-token".into(),
-            link: Some(format!("<{}{second}>; rel=\"next\", <{}{second}>; rel=\"last\"", server.base(), server.base())),
+            link: Some(format!(
+                "<{}{second}>; rel=\"next\", <{}{second}>; rel=\"last\"",
+                server.base(),
+                server.base()
+            )),
         },
     );
     let out = pw(dir.path(), T0)
         .env("GITHUB_TOKEN", "test-token")
-        .args(["import", "--dependabot-repo", "acme/shop", "--api-url", server.base(), "--output-format", "json"])
+        .args([
+            "import",
+            "--dependabot-repo",
+            "acme/shop",
+            "--api-url",
+            server.base(),
+            "--output-format",
+            "json",
+        ])
         .assert()
         .success();
     let doc: Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
@@ -317,23 +409,47 @@ fn dependabot_alerts_are_fetched_page_by_page_with_the_token() {
     let got = findings(&doc);
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(got.iter().any(|f| f.0 == "CVE-2021-23337" && f.2 == "high"));
-    assert!(got.iter().any(|f| f.0 == "CVE-2023-32681" && f.2 == "medium"));
-    assert_eq!(doc["skipped"], serde_json::json!(["alert 9 (GHSA-xpfp-f569-q3p2): dismissed"]));
-    let hits: Vec<(String, u16)> = server.hits().into_iter().map(|h| (h.path, h.status)).collect();
+    assert!(
+        got.iter()
+            .any(|f| f.0 == "CVE-2023-32681" && f.2 == "medium")
+    );
+    assert_eq!(
+        doc["skipped"],
+        serde_json::json!(["alert 9 (GHSA-xpfp-f569-q3p2): dismissed"])
+    );
+    let hits: Vec<(String, u16)> = server
+        .hits()
+        .into_iter()
+        .map(|h| (h.path, h.status))
+        .collect();
     assert_eq!(hits, [(first.to_owned(), 200), (second.to_owned(), 200)]);
 
     // A wrong token: the API's 401, exit 2, nothing recorded.
     let before = audit_log(dir.path());
     pw(dir.path(), T1)
         .env("GITHUB_TOKEN", "wrong")
-        .args(["import", "--dependabot-repo", "acme/shop", "--api-url", server.base()])
+        .args([
+            "import",
+            "--dependabot-repo",
+            "acme/shop",
+            "--api-url",
+            server.base(),
+        ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("answered 401").and(predicate::str::contains("wrong").not()));
+        .stderr(
+            predicate::str::contains("answered 401").and(predicate::str::contains("wrong").not()),
+        );
     assert_eq!(audit_log(dir.path()), before);
     // No token at all.
     pw(dir.path(), T1)
-        .args(["import", "--dependabot-repo", "acme/shop", "--api-url", server.base()])
+        .args([
+            "import",
+            "--dependabot-repo",
+            "acme/shop",
+            "--api-url",
+            server.base(),
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("needs a token in $GITHUB_TOKEN"));

@@ -35,9 +35,11 @@ pub async fn run(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<Outcom
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             // Like scan: the report's directory names the asset when none is given.
-            let dir = std::fs::canonicalize(path)
-                .ok()
-                .and_then(|p| p.parent().and_then(|d| d.file_name()).map(|n| n.to_string_lossy().into_owned()));
+            let dir = std::fs::canonicalize(path).ok().and_then(|p| {
+                p.parent()
+                    .and_then(|d| d.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+            });
             (path.display().to_string(), text, dir)
         }
         None => {
@@ -71,13 +73,16 @@ pub async fn run(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<Outcom
             let token = std::env::var(&token_env)
                 .ok()
                 .filter(|t| !t.is_empty())
-                .with_context(|| format!("fetching Dependabot alerts needs a token in ${token_env}"))?;
+                .with_context(|| {
+                    format!("fetching Dependabot alerts needs a token in ${token_env}")
+                })?;
             let source = DependabotSource {
                 api_url,
                 repository: repository.clone(),
                 token,
             };
-            let text = tokio::task::spawn_blocking(move || fetch_dependabot_alerts(&source)).await??;
+            let text =
+                tokio::task::spawn_blocking(move || fetch_dependabot_alerts(&source)).await??;
             format = Some(ReportFormat::Dependabot);
             let repo_name = repository.rsplit('/').next().map(str::to_owned);
             (format!("dependabot:{repository}"), text, repo_name)
@@ -167,8 +172,16 @@ fn print_table(r: &ImportResult) -> anyhow::Result<()> {
             } else {
                 format!(" [seen by {}]", f.sources.join(", "))
             };
-            let summary = f.summary.as_deref().map(|s| format!(" — {s}")).unwrap_or_default();
-            writeln!(out, "    {}", dim(&format!("{}{summary}{seen_by}", f.source)))?;
+            let summary = f
+                .summary
+                .as_deref()
+                .map(|s| format!(" — {s}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    {}",
+                dim(&format!("{}{summary}{seen_by}", f.source))
+            )?;
         }
     }
     for s in &r.skipped {
@@ -195,7 +208,11 @@ fn print_table(r: &ImportResult) -> anyhow::Result<()> {
             .map_or_else(|| " (not recorded)".to_owned(), |id| format!(" (run {id})"))
     )?;
     if !r.no_longer_detected.is_empty() {
-        writeln!(out, "no longer detected: {}", r.no_longer_detected.join("; "))?;
+        writeln!(
+            out,
+            "no longer detected: {}",
+            r.no_longer_detected.join("; ")
+        )?;
     }
     if !r.records_opened.is_empty() {
         let ids: Vec<String> = r.records_opened.iter().map(i64::to_string).collect();
