@@ -226,3 +226,20 @@ impl Client {
         Ok(Fetched::Body { bytes, validators })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::next_link;
+
+    #[test]
+    fn the_next_page_is_found_among_the_links() {
+        let link = "<https://api.example.invalid/repos/a/b/dependabot/alerts?page=2>; rel=\"next\", \
+                    <https://api.example.invalid/repos/a/b/dependabot/alerts?page=5>; rel=\"last\"";
+        assert_eq!(
+            next_link(link),
+            Some("https://api.example.invalid/repos/a/b/dependabot/alerts?page=2")
+        );
+        assert_eq!(next_link("<https://x.invalid/?page=1>; rel=\"prev\""), None);
+        assert_eq!(next_link(""), None);
+    }
+}
