@@ -160,3 +160,52 @@ async fn each_tool_marks_gone_only_what_it_saw() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advisories_are_found_by_any_of_their_names() {
+    use patchwarden_store::{AdvisorySource, NewAdvisory};
+    on_every_backend(|store| async move {
+        let advisory = NewAdvisory {
+            id: "PYSEC-2023-74".into(),
+            modified: at(0),
+            published: None,
+            withdrawn: None,
+            summary: Some("Unintended leak of Proxy-Authorization header in requests".into()),
+            aliases: vec!["CVE-2023-32681".into(), "GHSA-j8r2-6x86-q33q".into()],
+            related: vec![],
+            upstream: vec![],
+            severity_vector: None,
+            severity_version: None,
+            severity_score: Some(6.1),
+            severity_label: None,
+            record: "{}".into(),
+            packages: vec![("PyPI".into(), "requests".into(), "{}".into())],
+        };
+        let mut import = store.begin_advisory_import("pypi").await.expect("begin");
+        import.write(vec![advisory]).await.expect("write");
+        let source = AdvisorySource {
+            name: "pypi".into(),
+            kind: "osv-dir".into(),
+            location: "pypi".into(),
+            ..AdvisorySource::default()
+        };
+        import
+            .finish(&source, serde_json::json!({}), "system", at(1))
+            .await
+            .expect("finish");
+        for name in ["PYSEC-2023-74", "GHSA-j8r2-6x86-q33q", "CVE-2023-32681"] {
+            let (found, kev) = store.advisories_named(name).await.expect("lookup");
+            assert_eq!(found.len(), 1, "{name}");
+            assert_eq!(found[0].id, "PYSEC-2023-74");
+            assert_eq!(found[0].aliases, ["CVE-2023-32681", "GHSA-j8r2-6x86-q33q"]);
+            assert_eq!(found[0].severity_score, Some(6.1));
+            assert!(!kev && !found[0].known_exploited);
+        }
+        let (none, _) = store
+            .advisories_named("CVE-2099-0001")
+            .await
+            .expect("lookup");
+        assert!(none.is_empty());
+    })
+    .await;
+}
