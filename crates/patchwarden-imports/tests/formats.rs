@@ -165,6 +165,36 @@ fn grype_reads_matches_with_their_related_ids() {
 }
 
 #[test]
+fn cargo_audit_reads_vulnerabilities_and_skips_informational_warnings() {
+    let r = read("cargo-audit.json", Format::CargoAudit);
+    assert_eq!(
+        keys(&r.items),
+        [
+            ("RUSTSEC-2022-0013", "regex", "1.3.6"),
+            ("RUSTSEC-2022-0006", "thread_local", "1.0.1")
+        ]
+    );
+    let regex = &r.items[0];
+    assert_eq!(regex.ecosystem, "crates.io");
+    assert_eq!(regex.aliases, ["CVE-2022-24713", "GHSA-m5pq-gvj9-9vr8"]);
+    assert_eq!(
+        regex.fixed_versions,
+        ["1.5.5"],
+        "from the >=1.5.5 requirement"
+    );
+    assert_eq!(
+        regex.cvss_vector.as_deref(),
+        Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H")
+    );
+    assert_eq!(r.items[1].cvss_vector, None);
+    assert_eq!(r.skipped.len(), 3, "{:?}", r.skipped);
+    assert!(
+        r.skipped
+            .contains(&"unmaintained RUSTSEC-2020-0077 memmap".to_owned())
+    );
+}
+
+#[test]
 fn dependabot_reads_open_alerts_only() {
     let r = read("dependabot.json", Format::Dependabot);
     assert_eq!(
@@ -270,6 +300,7 @@ fn every_reader_survives_every_other_report() {
     let names = [
         "osv-scanner.json",
         "pip-audit.json",
+        "cargo-audit.json",
         "npm-audit.json",
         "yarn-audit.ndjson",
         "trivy.json",

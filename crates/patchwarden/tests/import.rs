@@ -83,6 +83,7 @@ fn every_format_is_detected_and_imported() {
     let cases = [
         ("osv-scanner.json", "osv-scanner", 2),
         ("pip-audit.json", "pip-audit", 2),
+        ("cargo-audit.json", "cargo-audit", 2),
         ("npm-audit.json", "npm-audit", 3),
         ("yarn-audit.ndjson", "yarn-audit", 2),
         ("trivy.json", "trivy", 3),
@@ -453,4 +454,46 @@ fn dependabot_alerts_are_fetched_page_by_page_with_the_token() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("needs a token in $GITHUB_TOKEN"));
+}
+
+#[test]
+fn a_cargo_audit_report_joins_the_scan_of_the_same_lockfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    db_import(dir.path(), "crates.io");
+    let lock = shared_data().join("lockfiles/cargo-v1/BurntSushi__ripgrep/Cargo.lock");
+    pw(dir.path(), T0)
+        .args(["scan", "--asset", "ripgrep"])
+        .arg(&lock)
+        .assert()
+        .success();
+    let doc = import_json(
+        dir.path(),
+        T1,
+        &[
+            fixture("cargo-audit.json").to_str().expect("utf-8"),
+            "--asset",
+            "ripgrep",
+        ],
+    );
+    let got = findings(&doc);
+    assert_eq!(
+        got,
+        [
+            (
+                "CVE-2022-24713".to_owned(),
+                "regex".to_owned(),
+                "high".to_owned(),
+                vec!["cargo-audit".to_owned(), "patchwarden".to_owned()]
+            ),
+            (
+                "RUSTSEC-2022-0006".to_owned(),
+                "thread_local".to_owned(),
+                "unknown".to_owned(),
+                vec!["cargo-audit".to_owned(), "patchwarden".to_owned()]
+            ),
+        ],
+        "both already found by the scan: joined, no new records"
+    );
+    assert_eq!(doc["records_opened"], Value::Array(Vec::new()));
+    assert!(doc["findings"][0]["detected_at"] == T0);
 }
