@@ -497,3 +497,50 @@ fn a_cargo_audit_report_joins_the_scan_of_the_same_lockfile() {
     assert_eq!(doc["records_opened"], Value::Array(Vec::new()));
     assert!(doc["findings"][0]["detected_at"] == T0);
 }
+
+#[test]
+fn dependabot_alerts_come_from_the_assets_forge() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = "/repos/team/shop/dependabot/alerts?state=open&per_page=100";
+    let server = StaticServer::start([(
+        path.to_owned(),
+        Route::Authorized {
+            file: fixture("dependabot.json"),
+            authorization: "Bearer shop-token".into(),
+            link: None,
+        },
+    )]);
+    std::fs::write(
+        dir.path().join("patchwarden.toml"),
+        format!(
+            "[[assets]]\nname = \"shop\"\nlayer = \"app-dependencies\"\n[assets.forge]\nkind = \"github\"\n\
+             api_url = \"{}/\"\nrepository = \"team/shop\"\ntoken_env = \"SHOP_TOKEN\"\n",
+            server.base()
+        ),
+    )
+    .expect("config");
+    let out = pw(dir.path(), T0)
+        .env("SHOP_TOKEN", "shop-token")
+        .env("GITHUB_TOKEN", "not-this-one")
+        .args(["import", "--dependabot", "--asset", "shop"])
+        .assert()
+        .success();
+    let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        table.contains("2 findings from dependabot:team/shop (dependabot) for asset shop"),
+        "{table}"
+    );
+    assert!(
+        table.contains("skipped: alert 9 (GHSA-xpfp-f569-q3p2): dismissed"),
+        "{table}"
+    );
+    assert_eq!(server.hits().len(), 1);
+    // An asset without a forge cannot say where to fetch from.
+    pw(dir.path(), T0)
+        .args(["import", "--dependabot", "--asset", "elsewhere"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--dependabot needs an asset with an [assets.forge]",
+        ));
+}
