@@ -183,11 +183,10 @@ fn cargo_audit_reads_vulnerabilities_and_skips_informational_warnings() {
         "from the >=1.5.5 requirement"
     );
     assert_eq!(
-        regex.cvss_vector.as_deref(),
-        Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H")
+        regex.cvss_vector, None,
+        "the advisory-db layout made from the OSV data carries no CVSS"
     );
-    assert_eq!(r.items[1].cvss_vector, None);
-    assert_eq!(r.skipped.len(), 3, "{:?}", r.skipped);
+    assert_eq!(r.skipped.len(), 5, "{:?}", r.skipped);
     assert!(
         r.skipped
             .contains(&"unmaintained RUSTSEC-2020-0077 memmap".to_owned())

@@ -482,6 +482,7 @@ fn a_cargo_audit_report_joins_the_scan_of_the_same_lockfile() {
             (
                 "CVE-2022-24713".to_owned(),
                 "regex".to_owned(),
+                // The report has no CVSS: the advisory database's vector decides.
                 "high".to_owned(),
                 vec!["cargo-audit".to_owned(), "patchwarden".to_owned()]
             ),
