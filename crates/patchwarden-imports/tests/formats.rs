@@ -319,3 +319,32 @@ fn every_reader_survives_every_other_report() {
         }
     }
 }
+
+proptest::proptest! {
+    /// Reports with a value replaced anywhere (a string for a number, an object for an array, …) and
+    /// arbitrary text: an error or a report, never a panic.
+    #[test]
+    fn damaged_reports_never_panic(
+        file in 0usize..10,
+        at in 0usize..100_000,
+        replacement in proptest::sample::select(vec!["null", "1", "\"x\"", "[]", "{}", "[{}]", "{\"a\":[]}", "\"pkg:npm/@\""]),
+        noise in ".{0,200}",
+    ) {
+        let names = [
+            "osv-scanner.json", "pip-audit.json", "cargo-audit.json", "npm-audit.json", "yarn-audit.ndjson",
+            "trivy.json", "grype.json", "dependabot.json", "sarif.json", "cyclonedx-vex.json",
+        ];
+        let text = fixture(names[file]);
+        // Replace the value after the colon nearest to `at`.
+        let colons: Vec<usize> = text.match_indices(':').map(|(i, _)| i).collect();
+        let start = colons[at % colons.len()] + 1;
+        let end = text[start..].find([',', '\n', '}']).map_or(text.len(), |e| start + e);
+        let damaged = format!("{}{replacement}{}", &text[..start], &text[end..]);
+        for format in Format::ALL {
+            let _ = parse(&damaged, format);
+            let _ = parse(&noise, format);
+        }
+        let _ = detect(&damaged);
+        let _ = detect(&noise);
+    }
+}
