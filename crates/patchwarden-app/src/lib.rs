@@ -8,6 +8,7 @@ pub mod eol;
 pub mod feeds;
 pub mod fix;
 pub mod image;
+pub mod import;
 pub mod inventory;
 pub mod notices;
 pub mod notify;

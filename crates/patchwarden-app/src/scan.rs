@@ -720,9 +720,21 @@ fn applicable_ignore<'r>(
     f: &Finding,
     today: NaiveDate,
 ) -> Option<&'r IgnoreRule> {
+    ignore_rule_for(rules, &f.advisory_id, &f.aliases, &f.package, today)
+}
+
+/// The configured ignore rule, still in force `today`, for a vulnerability (by any of its names) in a
+/// package.
+pub(crate) fn ignore_rule_for<'r>(
+    rules: &'r [IgnoreRule],
+    advisory_id: &str,
+    aliases: &[String],
+    package: &str,
+    today: NaiveDate,
+) -> Option<&'r IgnoreRule> {
     rules.iter().find(|r| {
-        (r.id == f.advisory_id || f.aliases.contains(&r.id))
-            && r.package.as_ref().is_none_or(|p| p == &f.package)
+        (r.id == advisory_id || aliases.contains(&r.id))
+            && r.package.as_ref().is_none_or(|p| p == package)
             && r.until.is_none_or(|u| u >= today)
     })
 }

@@ -37,6 +37,26 @@ pub enum FetchError {
     Post { url: String, message: String },
 }
 
+/// One page of an API's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiPage {
+    pub status: u16,
+    pub body: String,
+    /// The `Link` header, if any (`<…?page=2>; rel="next"`).
+    pub link: Option<String>,
+}
+
+/// The `rel="next"` URL of a `Link` header.
+pub fn next_link(link: &str) -> Option<&str> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>'))
+    })
+}
+
 /// Largest answer read from a POST (an API's JSON reply).
 const MAX_POST_REPLY: u64 = 1024 * 1024;
 
@@ -94,6 +114,39 @@ impl Client {
             .read_to_string()
             .map_err(|e| failed(e.to_string()))?;
         Ok((status, reply))
+    }
+
+    /// GETs an API's JSON page with extra `headers` (a token), reading at most `limit` bytes; returns the
+    /// status, the body and the `Link` header (the next page). Header values are never logged.
+    pub fn get_api(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        limit: u64,
+    ) -> Result<ApiPage, FetchError> {
+        let transport = |message: String| FetchError::Transport {
+            url: url.to_owned(),
+            message,
+        };
+        let mut request = self.agent.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.call().map_err(|e| transport(e.to_string()))?;
+        let status = response.status().as_u16();
+        tracing::debug!(url, status, "fetched");
+        let link = response
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(limit)
+            .read_to_string()
+            .map_err(|e| transport(e.to_string()))?;
+        Ok(ApiPage { status, body, link })
     }
 
     /// GETs `url`, conditionally on `validators`, reading at most `limit` bytes of body.
@@ -171,5 +224,22 @@ impl Client {
             progress(bytes.len() as u64, total);
         }
         Ok(Fetched::Body { bytes, validators })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_link;
+
+    #[test]
+    fn the_next_page_is_found_among_the_links() {
+        let link = "<https://api.example.invalid/repos/a/b/dependabot/alerts?page=2>; rel=\"next\", \
+                    <https://api.example.invalid/repos/a/b/dependabot/alerts?page=5>; rel=\"last\"";
+        assert_eq!(
+            next_link(link),
+            Some("https://api.example.invalid/repos/a/b/dependabot/alerts?page=2")
+        );
+        assert_eq!(next_link("<https://x.invalid/?page=1>; rel=\"prev\""), None);
+        assert_eq!(next_link(""), None);
     }
 }

@@ -1,7 +1,7 @@
 //! Scans and findings: recording what a scan saw for an asset, keeping each finding's first detection
 //! (the remediation clock does not restart) and marking what a scan no longer sees.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use patchwarden_core::policy::RemediationTargets;
@@ -52,6 +52,8 @@ pub struct StoredFinding {
     pub last_seen_at: DateTime<Utc>,
     /// The first scan that no longer saw it.
     pub not_detected_since: Option<i64>,
+    /// The tools that still see it (`patchwarden` for its own scans), by name.
+    pub sources: Vec<String>,
 }
 
 /// What recording a scan did.
@@ -64,6 +66,9 @@ pub struct RecordedScan {
     /// Findings of the asset this scan no longer saw.
     pub gone: Vec<StoredFinding>,
 }
+
+/// The tool name of patchwarden's own scans among a finding's sources.
+pub const OWN_TOOL: &str = "patchwarden";
 
 fn json_list(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
@@ -116,6 +121,7 @@ macro_rules! finding_from_row {
             last_seen_scan: r.try_get("last_seen_scan")?,
             last_seen_at: r.try_get("last_seen_at")?,
             not_detected_since: r.try_get("not_detected_since")?,
+            sources: Vec::new(),
         }
     }};
 }
@@ -136,9 +142,23 @@ impl Store {
             .bind(open_only)
             .fetch_all(pool)
             .await?;
+            let sources = sqlx::query(
+                "SELECT s.finding_id AS finding_id, s.tool AS tool FROM finding_sources s \
+                 JOIN findings f ON f.id = s.finding_id \
+                 WHERE (CAST($1 AS TEXT) IS NULL OR f.asset = $1) AND s.not_detected_since IS NULL ORDER BY s.tool",
+            )
+            .bind(asset)
+            .fetch_all(pool)
+            .await?;
+            let mut by_finding: HashMap<i64, Vec<String>> = HashMap::new();
+            for r in &sources {
+                by_finding.entry(r.try_get("finding_id")?).or_default().push(r.try_get("tool")?);
+            }
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
-                out.push(finding_from_row!(r));
+                let mut f = finding_from_row!(r);
+                f.sources = by_finding.remove(&f.id).unwrap_or_default();
+                out.push(f);
             }
             Ok(out)
         })
@@ -169,13 +189,28 @@ impl Store {
         })
     }
 
-    /// Records a scan of one asset and what it saw, in one transaction with one audit event: new
-    /// findings get `detected_at` = the scan's start; findings seen before keep theirs (their due date
-    /// follows the current severity from that first detection); findings of the asset it no longer sees
-    /// are marked `not_detected_since` this scan.
+    /// Records a scan of one asset by patchwarden itself; see [`Store::record_run`].
     pub async fn record_scan(
         &self,
         scan: &NewScan,
+        observations: &[Observation],
+        targets: &RemediationTargets,
+        actor: &str,
+    ) -> Result<RecordedScan> {
+        self.record_run(scan, OWN_TOOL, observations, targets, actor)
+            .await
+    }
+
+    /// Records one run of a tool (patchwarden's own scan, or an imported report of another tool) for
+    /// one asset and what it saw, in one transaction with one audit event. New findings get
+    /// `detected_at` = the run's start; findings seen before, by this tool or another, keep theirs (their
+    /// due date follows the current severity from that first detection). The tool is recorded as a
+    /// source of each finding it saw; findings this tool saw before and no longer sees lose it as a
+    /// source, and are marked `not_detected_since` this run only when no other tool still sees them.
+    pub async fn record_run(
+        &self,
+        scan: &NewScan,
+        tool: &str,
         observations: &[Observation],
         targets: &RemediationTargets,
         actor: &str,
@@ -186,8 +221,8 @@ impl Store {
         on_backend!(self, pool => {
             let mut tx = pool.begin().await?;
             let scan_id: i64 = sqlx::query(
-                "INSERT INTO scans (asset, started_at, targets, packages, findings, unevaluated) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO scans (asset, started_at, targets, packages, findings, unevaluated, tool) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(&scan.asset)
             .bind(scan.started_at)
@@ -195,6 +230,7 @@ impl Store {
             .bind(scan.packages)
             .bind(observations.len() as i64)
             .bind(scan.unevaluated)
+            .bind(tool)
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
@@ -208,6 +244,18 @@ impl Store {
                 let f = finding_from_row!(r);
                 existing.insert(key(&f.observation), f);
             }
+            // The tools that still see each finding of the asset.
+            let rows = sqlx::query(
+                "SELECT s.finding_id AS finding_id, s.tool AS tool FROM finding_sources s \
+                 JOIN findings f ON f.id = s.finding_id WHERE f.asset = $1 AND s.not_detected_since IS NULL",
+            )
+            .bind(&scan.asset)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut seen_by: HashMap<i64, BTreeSet<String>> = HashMap::new();
+            for r in &rows {
+                seen_by.entry(r.try_get("finding_id")?).or_default().insert(r.try_get("tool")?);
+            }
 
             let mut seen = Vec::with_capacity(observations.len());
             let mut new = 0;
@@ -217,6 +265,10 @@ impl Store {
                     .as_ref()
                     .map_or((scan.started_at, scan_id), |p| (p.detected_at, p.first_scan));
                 new += usize::from(previous.is_none());
+                let o = match &previous {
+                    Some(p) => merged(&p.observation, o),
+                    None => o.clone(),
+                };
                 let due_at = due(o.severity, detected_at);
                 let id: i64 = sqlx::query(
                     "INSERT INTO findings (asset, vulnerability, ecosystem, package, version, advisory_ids, aliases, \
@@ -249,22 +301,49 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("id")?;
+                sqlx::query(
+                    "INSERT INTO finding_sources (finding_id, tool, first_seen_at, first_scan, last_seen_at, \
+                     last_seen_scan, not_detected_since) VALUES ($1, $2, $3, $4, $3, $4, NULL) \
+                     ON CONFLICT (finding_id, tool) DO UPDATE SET last_seen_at = $3, last_seen_scan = $4, \
+                     not_detected_since = NULL",
+                )
+                .bind(id)
+                .bind(tool)
+                .bind(scan.started_at)
+                .bind(scan_id)
+                .execute(&mut *tx)
+                .await?;
+                let mut sources = seen_by.remove(&id).unwrap_or_default();
+                sources.insert(tool.to_owned());
                 seen.push(StoredFinding {
                     id,
                     asset: scan.asset.clone(),
-                    observation: o.clone(),
+                    observation: o,
                     detected_at,
                     due_at,
                     first_scan,
                     last_seen_scan: scan_id,
                     last_seen_at: scan.started_at,
                     not_detected_since: None,
+                    sources: sources.into_iter().collect(),
                 });
             }
 
+            // What this tool saw before and no longer sees: it stops being a source; the finding is gone
+            // only when no tool sees it any more.
             let mut gone = Vec::new();
             for (_, mut f) in existing {
-                if f.not_detected_since.is_some() {
+                let mut sources = seen_by.remove(&f.id).unwrap_or_default();
+                if !sources.remove(tool) {
+                    continue;
+                }
+                sqlx::query("UPDATE finding_sources SET not_detected_since = $1 WHERE finding_id = $2 AND tool = $3")
+                    .bind(scan_id)
+                    .bind(f.id)
+                    .bind(tool)
+                    .execute(&mut *tx)
+                    .await?;
+                if !sources.is_empty() || f.not_detected_since.is_some() {
                     continue;
                 }
                 sqlx::query("UPDATE findings SET not_detected_since = $1 WHERE id = $2")
@@ -273,12 +352,14 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 f.not_detected_since = Some(scan_id);
+                f.sources = Vec::new();
                 gone.push(f);
             }
             gone.sort_by_key(|f| f.id);
 
             let details = serde_json::json!({
                 "scan": scan_id,
+                "tool": tool,
                 "asset": scan.asset,
                 "targets": scan.targets,
                 "packages": scan.packages,
@@ -286,15 +367,98 @@ impl Store {
                 "new": seen.iter().filter(|f| f.first_scan == scan_id).map(|f| format!("{} {}@{}", f.observation.vulnerability, f.observation.package, f.observation.version)).collect::<Vec<_>>(),
                 "no_longer_detected": gone.iter().map(|f| format!("{} {}", f.observation.vulnerability, f.observation.package)).collect::<Vec<_>>(),
             });
+            let kind = if tool == OWN_TOOL { "scan.recorded" } else { "import.recorded" };
             append_in_tx!(tx, EventDraft::new(
                 scan.started_at,
                 actor,
-                "scan.recorded",
+                kind,
                 format!("asset:{}", scan.asset),
                 details.to_string(),
             ));
             tx.commit().await?;
             Ok(RecordedScan { scan_id, findings: seen, new, gone })
+        })
+    }
+}
+
+/// What one run saw, on top of what was stored for the same finding: the run's facts win where it has
+/// them, names of the vulnerability add up, and what it does not know (another tool may) is kept.
+fn merged(stored: &Observation, seen: &Observation) -> Observation {
+    let union = |a: &[String], b: &[String]| -> Vec<String> {
+        let mut all: Vec<String> = a.iter().chain(b).cloned().collect();
+        all.sort();
+        all.dedup();
+        all
+    };
+    let mut advisory_ids = union(&seen.advisory_ids, &stored.advisory_ids);
+    // The first id stays the run's own (it is what the run reports); the rest in order.
+    if let Some(first) = seen.advisory_ids.first() {
+        advisory_ids.retain(|i| i != first);
+        advisory_ids.insert(0, first.clone());
+    }
+    Observation {
+        advisory_ids,
+        aliases: union(&seen.aliases, &stored.aliases),
+        severity: seen.severity.or(stored.severity),
+        cvss_score: seen.cvss_score.or(stored.cvss_score),
+        kev: seen.kev || stored.kev,
+        fixed_versions: if seen.fixed_versions.is_empty() {
+            stored.fixed_versions.clone()
+        } else {
+            seen.fixed_versions.clone()
+        },
+        summary: seen.summary.clone().or_else(|| stored.summary.clone()),
+        ..seen.clone()
+    }
+}
+
+/// An advisory found by one of the names a vulnerability goes by (to group an imported finding with the
+/// advisory database's aliases and enrich it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedAdvisory {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: Option<String>,
+    pub severity_score: Option<f64>,
+    pub severity_label: Option<String>,
+    /// One of its names is in the known-exploited catalog.
+    pub known_exploited: bool,
+}
+
+impl Store {
+    /// The non-withdrawn advisories whose id or an alias is `name`, and whether `name` itself is listed
+    /// as known exploited.
+    pub async fn advisories_named(&self, name: &str) -> Result<(Vec<NamedAdvisory>, bool)> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT a.id AS id, a.aliases AS aliases, a.summary AS summary, \
+                 CAST(a.severity_score AS DOUBLE PRECISION) AS score, a.severity_label AS label, \
+                 EXISTS (SELECT 1 FROM advisory_aliases y JOIN kev_entries k ON k.cve_id = y.alias \
+                         WHERE y.advisory_id = a.id) AS kev \
+                 FROM advisories a WHERE a.withdrawn IS NULL AND (a.id = $1 OR a.id IN \
+                 (SELECT x.advisory_id FROM advisory_aliases x WHERE x.alias = $1)) ORDER BY a.id",
+            )
+            .bind(name)
+            .fetch_all(pool)
+            .await?;
+            let mut found = Vec::with_capacity(rows.len());
+            for r in &rows {
+                found.push(NamedAdvisory {
+                    id: r.try_get("id")?,
+                    aliases: serde_json::from_str(r.try_get("aliases")?)
+                        .map_err(|e| StoreError::Corrupt(format!("advisories.aliases: {e}")))?,
+                    summary: r.try_get("summary")?,
+                    severity_score: r.try_get("score")?,
+                    severity_label: r.try_get("label")?,
+                    known_exploited: r.try_get("kev")?,
+                });
+            }
+            let kev = sqlx::query("SELECT 1 AS one FROM kev_entries WHERE cve_id = $1")
+                .bind(name)
+                .fetch_optional(pool)
+                .await?
+                .is_some();
+            Ok((found, kev))
         })
     }
 }

@@ -32,6 +32,13 @@ pub enum Route {
     FileWithoutValidators(PathBuf),
     /// A status with an empty body.
     Status(u16),
+    /// An API page: the file's bytes when the request's `Authorization` header is exactly
+    /// `authorization` (401 otherwise), with a `Link` header when given.
+    Authorized {
+        file: PathBuf,
+        authorization: String,
+        link: Option<String>,
+    },
 }
 
 /// One request the server saw: the path and the status it answered.
@@ -165,6 +172,18 @@ fn serve(
             Err(_) => (404, Vec::new(), String::new()),
         },
         Some(Route::Status(code)) => (code, Vec::new(), String::new()),
+        Some(Route::Authorized {
+            file,
+            authorization,
+            link,
+        }) => match (headers.get("authorization"), std::fs::read(&file)) {
+            (Some(given), Ok(bytes)) if *given == authorization => {
+                let extra = link.map_or_else(String::new, |l| format!("Link: {l}\r\n"));
+                (200, bytes, extra)
+            }
+            (_, Ok(_)) => (401, Vec::new(), String::new()),
+            (_, Err(_)) => (404, Vec::new(), String::new()),
+        },
         None => (404, Vec::new(), String::new()),
     };
     hits.lock().expect("hits lock").push(Hit { path, status });

@@ -127,6 +127,21 @@ Findings are recorded for the asset (--asset, else the configured asset whose sc
 path, else the directory's name); a finding seen again keeps its first detection date.")]
     Scan(ScanArgs),
 
+    /// Import another scanner's report (osv-scanner, pip-audit, npm/yarn audit, Trivy, Grype, cargo-audit, Dependabot, SARIF, CycloneDX VEX) as findings
+    #[command(after_help = "\
+Examples:
+  patchwarden import trivy.json --asset web               the format is detected from the content
+  patchwarden import audit.json --format npm-audit --asset web
+  osv-scanner --format json -r . | patchwarden import - --asset api
+  patchwarden import --dependabot-repo acme/shop --asset shop    fetch open alerts with $GITHUB_TOKEN
+  patchwarden import report.sarif --no-record --output-format json
+
+Each reported vulnerability joins patchwarden's own finding of it (by alias group) with the tool recorded
+as a source; an import marks gone only what the same tool reported before for the asset. Dependabot alerts
+come from the asset's [assets.forge] (kind github: api_url, repository, token_env) unless --api-url /
+--dependabot-repo say otherwise; the default API is https://api.github.com.")]
+    Import(ImportArgs),
+
     /// Write the inventory a scan sees as an SBOM (CycloneDX 1.5 or SPDX 2.3 JSON)
     #[command(after_help = "\
 Examples:
@@ -470,6 +485,39 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SEVERITY", value_parser = ["critical", "high", "medium", "low"])]
     pub fail_on: Option<String>,
     /// Scan without writing anything to the database
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The report (`-` reads stdin); not with --dependabot-repo
+    #[arg(value_name = "FILE", required_unless_present_any = ["dependabot_repo", "dependabot"])]
+    pub file: Option<PathBuf>,
+    /// The report's format
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = [
+        "auto", "osv-scanner", "pip-audit", "npm-audit", "yarn-audit", "trivy", "grype",
+        "cargo-audit", "dependabot", "sarif", "cyclonedx-vex",
+    ])]
+    pub format: String,
+    /// The asset the findings belong to [default: the report's directory name, or the repository's name]
+    #[arg(long)]
+    pub asset: Option<String>,
+    /// Fetch the open Dependabot alerts of this repository (OWNER/REPO) with the token in $GITHUB_TOKEN
+    #[arg(long, value_name = "OWNER/REPO", conflicts_with = "file")]
+    pub dependabot_repo: Option<String>,
+    /// Fetch the open Dependabot alerts of the asset's configured GitHub forge
+    #[arg(long, conflicts_with_all = ["file", "dependabot_repo"], requires = "asset")]
+    pub dependabot: bool,
+    /// The GitHub REST API's base URL for --dependabot-repo [default: the asset's forge api_url, else https://api.github.com]
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub output_format: Format,
+    /// Exit 1 when a finding at or above this severity is imported
+    #[arg(long, value_name = "SEVERITY", value_parser = ["critical", "high", "medium", "low"])]
+    pub fail_on: Option<String>,
+    /// Read and show without writing anything to the database
     #[arg(long)]
     pub no_record: bool,
 }

@@ -7,6 +7,7 @@ mod cvss;
 mod db;
 mod feeds;
 mod fix;
+mod import;
 mod init;
 mod notify;
 mod patch;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         }
         Command::Report(cmd) => block_on(report::run(global, cmd)),
         Command::Scan(args) => block_on(scan::run(global, args)),
+        Command::Import(args) => block_on(import::run(global, args)),
         Command::Db(cmd) => block_on(db::run(global, cmd)),
         Command::Feeds(cmd) => block_on(feeds::run(global, cmd)),
         Command::Notices(cmd) => block_on(feeds::notices(global, cmd)),
