@@ -724,15 +724,20 @@ async fn list_findings(
         ApiError::bad_request("unknown severity (expected critical, high, medium or low)")
             .with("field", json!("severity"))
     })?;
-    let findings = state
+    let offset = i64::try_from((page - 1).saturating_mul(size)).unwrap_or(i64::MAX);
+    let (total, findings) = state
         .store
-        .findings(q.asset.as_deref(), !q.all.unwrap_or(false))
+        .findings_page(
+            &patchwarden_store::FindingQuery {
+                asset: q.asset,
+                severity,
+                open_only: !q.all.unwrap_or(false),
+            },
+            offset,
+            size as i64,
+        )
         .await?;
-    let matching: Vec<_> = findings
-        .into_iter()
-        .filter(|f| severity.is_none_or(|s| f.observation.severity == Some(s)))
-        .collect();
-    let rows: Vec<Value> = page_of(&matching, page, size)
+    let rows: Vec<Value> = findings
         .iter()
         .map(|f| {
             let o = &f.observation;
@@ -754,7 +759,7 @@ async fn list_findings(
         .collect();
     Ok(document(
         "patchwarden.findings/v1",
-        json!({ "page": page, "page_size": size, "total": matching.len(), "findings": rows }),
+        json!({ "page": page, "page_size": size, "total": total, "findings": rows }),
     ))
 }
 

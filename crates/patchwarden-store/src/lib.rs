@@ -32,7 +32,7 @@ pub use advisories::{
 pub use audit::AuditVerification;
 pub use eol::EolProductRow;
 pub use estate::{AssetPatch, StoredAsset, StoredPerson, SyncSummary};
-pub use findings::{NewScan, Observation, RecordedScan, StoredFinding};
+pub use findings::{FindingQuery, NewScan, Observation, RecordedScan, StoredFinding};
 pub use notices::{CveKnowledge, FeedRead, FeedState, NewNotice, Notice, NoticeState};
 pub use notify::{Delivery, NewDelivery};
 pub use records::{EvidenceFile, RecordFilter, RecordQuery};
