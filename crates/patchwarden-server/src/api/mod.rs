@@ -26,7 +26,11 @@ use crate::ServerState;
 use crate::auth::{self, Actor, Credential, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
 
-type AppState = State<Arc<ServerState>>;
+mod estate;
+mod notices;
+mod tasks;
+
+pub(crate) type AppState = State<Arc<ServerState>>;
 
 pub fn routes() -> Router<Arc<ServerState>> {
     Router::new()
@@ -36,12 +40,20 @@ pub fn routes() -> Router<Arc<ServerState>> {
         .route("/records/{id}", get(show_record))
         .route("/records/{id}/{step}", post(take_step))
         .route("/findings", get(list_findings))
-        .route("/assets", get(list_assets))
+        .route("/assets", get(estate::assets))
         .route("/assets/{asset}/scans", post(upload_scan))
         .route("/sla", get(sla))
+        .route("/reports", post(notices::submit))
         .route("/reports/patch-log", get(patch_log))
         .route("/reports/metrics", get(metrics))
+        .route("/reports/unsupported", get(estate::unsupported))
         .route("/audit/verify", get(audit_verify))
+        .route("/tasks", get(tasks::list))
+        .route("/tasks/runs/{id}", get(tasks::show_run))
+        .route("/tasks/{name}/runs", get(tasks::history).post(tasks::report))
+        .route("/notices", get(notices::list))
+        .route("/notices/{id}/triage", post(notices::triage))
+        .route("/notify/deliveries", get(estate::deliveries))
 }
 
 /// A JSON body, with a problem document (naming the field) instead of axum's plain-text rejection.
@@ -114,7 +126,7 @@ where
     }
 }
 
-fn document(schema: &str, value: Value) -> Json<Value> {
+pub(crate) fn document(schema: &str, value: Value) -> Json<Value> {
     let mut doc = serde_json::Map::new();
     doc.insert("schema".into(), schema.into());
     match value {
@@ -126,7 +138,7 @@ fn document(schema: &str, value: Value) -> Json<Value> {
     Json(Value::Object(doc))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> ApiResult<Value> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> ApiResult<Value> {
     serde_json::to_value(value).map_err(|e| {
         tracing::error!(error = %e, "cannot serialise a response");
         ApiError::new(
@@ -550,7 +562,7 @@ fn date(field: &'static str, text: Option<&String>) -> ApiResult<Option<DateTime
         })
 }
 
-fn parse_field<T: std::str::FromStr>(
+pub(crate) fn parse_field<T: std::str::FromStr>(
     field: &'static str,
     text: Option<&String>,
 ) -> ApiResult<Option<T>>
@@ -763,21 +775,6 @@ async fn list_findings(
     ))
 }
 
-async fn list_assets(State(state): AppState, _actor: Actor) -> ApiResult<Json<Value>> {
-    let assets = state.store.assets().await?;
-    let rows: Vec<Value> = assets
-        .iter()
-        .map(|a| {
-            let mut v = serde_json::to_value(&a.asset).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut v {
-                m.insert("active".into(), a.active.into());
-            }
-            v
-        })
-        .collect();
-    Ok(document("patchwarden.assets/v1", json!({ "assets": rows })))
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ScanQuery {
@@ -942,7 +939,7 @@ struct ReportQuery {
     until: Option<String>,
 }
 
-fn download(content_type: &'static str, file: &str, text: String) -> Response {
+pub(crate) fn download(content_type: &'static str, file: &str, text: String) -> Response {
     let mut response = text.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
