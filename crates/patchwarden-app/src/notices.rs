@@ -103,6 +103,8 @@ impl App {
                         "dismissing a notice needs a reason (--reason)".into(),
                     ));
                 }
+                // An unknown notice is not found, not "already decided".
+                self.store.notice(id).await?;
                 let notice = self
                     .store
                     .dismiss_notice(id, now, &actor.name, reason.trim())

@@ -346,7 +346,13 @@ fn read_server(r: &mut Reader<'_>, t: &Table<'_, '_>) -> ServerSettings {
     };
     r.known_keys(
         &t,
-        &["enabled", "public", "max_bytes", "rate_limit", "rate_window"],
+        &[
+            "enabled",
+            "public",
+            "max_bytes",
+            "rate_limit",
+            "rate_window",
+        ],
     );
     let d = ReportSettings::default();
     let max_bytes = r.unsigned(&t, "max_bytes").unwrap_or(d.max_bytes);

@@ -359,6 +359,10 @@ mod tests {
         // The first report has left the window: one more is accepted.
         assert_eq!(limiter.admit(a, now + window, 2, window), Ok(()));
         let c: IpAddr = "192.0.2.3".parse().expect("ip");
-        assert_eq!(limiter.admit(c, now, 0, window), Err(3600), "0: none at all");
+        assert_eq!(
+            limiter.admit(c, now, 0, window),
+            Err(3600),
+            "0: none at all"
+        );
     }
 }

@@ -55,10 +55,10 @@ pub(super) async fn unsupported(
 ) -> ApiResult<Response> {
     let format = q.format.as_deref().unwrap_or("json");
     if !matches!(format, "json" | "csv" | "markdown" | "md") {
-        return Err(
-            ApiError::bad_request(format!("format {format:?}: expected json, csv or markdown"))
-                .with("field", json!("format")),
-        );
+        return Err(ApiError::bad_request(format!(
+            "format {format:?}: expected json, csv or markdown"
+        ))
+        .with("field", json!("format")));
     }
     let app = state.app_as(Some(&actor.person.name));
     let components = app.unsupported_report(&[]).await?;

@@ -50,7 +50,10 @@ pub fn routes() -> Router<Arc<ServerState>> {
         .route("/audit/verify", get(audit_verify))
         .route("/tasks", get(tasks::list))
         .route("/tasks/runs/{id}", get(tasks::show_run))
-        .route("/tasks/{name}/runs", get(tasks::history).post(tasks::report))
+        .route(
+            "/tasks/{name}/runs",
+            get(tasks::history).post(tasks::report),
+        )
         .route("/notices", get(notices::list))
         .route("/notices/{id}/triage", post(notices::triage))
         .route("/notify/deliveries", get(estate::deliveries))

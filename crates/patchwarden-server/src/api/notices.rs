@@ -117,7 +117,12 @@ fn check_report(state: &crate::ServerState, body: &ReportBody) -> ApiResult<Reco
         .with("field", json!("title")));
     }
     if let Some(asset) = &body.asset
-        && !state.settings.config.assets.iter().any(|a| &a.name == asset)
+        && !state
+            .settings
+            .config
+            .assets
+            .iter()
+            .any(|a| &a.name == asset)
     {
         return Err(
             ApiError::bad_request(format!("unknown asset {asset:?}")).with("field", json!("asset"))
@@ -127,8 +132,10 @@ fn check_report(state: &crate::ServerState, body: &ReportBody) -> ApiResult<Reco
     if let Some(link) = &body.link
         && !(link.starts_with("https://") || link.starts_with("http://"))
     {
-        return Err(ApiError::bad_request("link must be an http:// or https:// address")
-            .with("field", json!("link")));
+        return Err(
+            ApiError::bad_request("link must be an http:// or https:// address")
+                .with("field", json!("link")),
+        );
     }
     Ok(source)
 }
@@ -179,9 +186,8 @@ pub(super) async fn submit(State(state): AppState, request: Request) -> ApiResul
             .get::<ConnectInfo<SocketAddr>>()
             .map(|ConnectInfo(a)| a.ip())
             .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-        let window = TimeDelta::seconds(
-            i64::try_from(settings.rate_window.as_secs()).unwrap_or(i64::MAX),
-        );
+        let window =
+            TimeDelta::seconds(i64::try_from(settings.rate_window.as_secs()).unwrap_or(i64::MAX));
         if let Err(wait) =
             state
                 .throttle

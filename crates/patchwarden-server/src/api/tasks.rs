@@ -112,13 +112,17 @@ pub(super) async fn report(
             .with("field", json!("exit_code")));
         }
         (false, None) => {
-            return Err(ApiError::bad_request(
-                "give \"start\": true, or the run's \"exit_code\"",
-            )
-            .with("field", json!("exit_code")));
+            return Err(
+                ApiError::bad_request("give \"start\": true, or the run's \"exit_code\"")
+                    .with("field", json!("exit_code")),
+            );
         }
     };
-    if body.run_id.as_deref().is_some_and(|id| id.trim().is_empty()) {
+    if body
+        .run_id
+        .as_deref()
+        .is_some_and(|id| id.trim().is_empty())
+    {
         return Err(ApiError::bad_request("run_id is empty").with("field", json!("run_id")));
     }
     let app = state.app_as(Some(&actor.person.name));

@@ -9,8 +9,8 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use patchwarden_app::App;
 use patchwarden_app::tasks::{
-    Clock, DEFAULT_OUTPUT_LIMIT, ReportPhase, RunReport, RunView, SchedulerOptions,
-    offset_clock, run_process,
+    Clock, DEFAULT_OUTPUT_LIMIT, ReportPhase, RunReport, RunView, SchedulerOptions, offset_clock,
+    run_process,
 };
 use patchwarden_core::{PolicyDuration, TaskSpec};
 use patchwarden_store::{RunStatus, TaskRun};
