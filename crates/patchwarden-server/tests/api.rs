@@ -1366,6 +1366,6 @@ fn the_openapi_document_matches_the_router() {
             }
         }
     }
-    assert_eq!(documented, 14);
+    assert_eq!(documented, 23);
     assert_eq!(c.send("GET", "/nowhere", &[], None).status, 404);
 }
