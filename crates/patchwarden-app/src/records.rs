@@ -191,6 +191,15 @@ impl App {
     async fn housekeep(&self, mut record: PatchRecord) -> Result<PatchRecord> {
         let now = self.settings.now;
         for action in [Action::ExpireRiskAcceptance, Action::RecordBreach] {
+            // Cheap tests first: most records need neither, and a refused `apply` clones the record and
+            // words its refusal (a listing housekeeps every record it shows).
+            let may_apply = match action {
+                Action::ExpireRiskAcceptance => record.state == State::RiskAccepted,
+                _ => record.breach_unrecorded(now),
+            };
+            if !may_apply {
+                continue;
+            }
             let people = &self.settings.config.people;
             if let Ok(next) = workflow::apply(&record, &action, None, people, now) {
                 let event = EventDraft::new(

@@ -343,11 +343,20 @@ struct RecordQuery {
     page_size: Option<usize>,
 }
 
+#[derive(Debug, serde::Serialize)]
+struct RecordsPage<'a> {
+    schema: &'static str,
+    page: usize,
+    page_size: usize,
+    total: usize,
+    records: &'a [PatchRecord],
+}
+
 async fn list_records(
     State(state): AppState,
     actor: Actor,
     Params(q): Params<RecordQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let (page, size) = Paging {
         page: q.page,
         page_size: q.page_size,
@@ -368,11 +377,16 @@ async fn list_records(
     let app = state.app_as(Some(&actor.person.name));
     let now = app.settings.now;
     let wanted_state = q.state.as_deref();
-    let records_document = |total: usize, records: Vec<PatchRecord>| -> ApiResult<Json<Value>> {
-        Ok(document(
-            "patchwarden.records/v1",
-            json!({ "page": page, "page_size": size, "total": total, "records": to_json(&records)? }),
-        ))
+    // Serialised straight from the records, without a `Value` tree in between: this is the hottest read.
+    let records_document = |total: usize, records: Vec<PatchRecord>| -> ApiResult<Response> {
+        Ok(Json(RecordsPage {
+            schema: "patchwarden.records/v1",
+            page,
+            page_size: size,
+            total,
+            records: &records,
+        })
+        .into_response())
     };
     let open_only = !(q.all.unwrap_or(false) || wanted_state.is_some());
     let Some(overdue) = q.overdue else {
