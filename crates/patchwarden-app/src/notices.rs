@@ -103,6 +103,8 @@ impl App {
                         "dismissing a notice needs a reason (--reason)".into(),
                     ));
                 }
+                // An unknown notice is not found, not "already decided".
+                self.store.notice(id).await?;
                 let notice = self
                     .store
                     .dismiss_notice(id, now, &actor.name, reason.trim())
@@ -174,7 +176,14 @@ impl App {
 
     /// Queues a ticket or user report as a notice for triage.
     pub async fn report_notice(&self, report: Report) -> Result<Notice> {
-        let actor = self.triager("queue a notice")?;
+        let actor = self.triager("queue a notice")?.name.clone();
+        self.queue_report(report, &actor).await
+    }
+
+    /// Queues a ticket or user report sent by someone who need not triage — a viewer, or anyone when the
+    /// server accepts public reports — recorded (and audited) as `reporter`. Deciding on it still takes a
+    /// triager.
+    pub async fn queue_report(&self, report: Report, reporter: &str) -> Result<Notice> {
         let source = match report.source {
             RecordSource::Ticket => "ticket",
             RecordSource::UserReport => "user-report",
@@ -202,7 +211,7 @@ impl App {
         };
         Ok(self
             .store
-            .create_notice(&notice, self.settings.now, &actor.name)
+            .create_notice(&notice, self.settings.now, reporter)
             .await?)
     }
 }

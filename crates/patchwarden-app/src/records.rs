@@ -191,6 +191,15 @@ impl App {
     async fn housekeep(&self, mut record: PatchRecord) -> Result<PatchRecord> {
         let now = self.settings.now;
         for action in [Action::ExpireRiskAcceptance, Action::RecordBreach] {
+            // Cheap tests first: most records need neither, and a refused `apply` clones the record and
+            // words its refusal (a listing housekeeps every record it shows).
+            let may_apply = match action {
+                Action::ExpireRiskAcceptance => record.state == State::RiskAccepted,
+                _ => record.breach_unrecorded(now),
+            };
+            if !may_apply {
+                continue;
+            }
             let people = &self.settings.config.people;
             if let Ok(next) = workflow::apply(&record, &action, None, people, now) {
                 let event = EventDraft::new(
@@ -226,21 +235,24 @@ impl App {
         Ok(out)
     }
 
-    /// How many records match `query`, and one page of them, paged in the database. Housekeeping first
-    /// expires the risk acceptances due to (the one change that moves a record out of a query), then
-    /// records the SLA breaches of the page.
+    /// How many records match `query`, and one page of them, paged in the database. When the query names
+    /// a state, housekeeping first expires the risk acceptances due (the one change that moves a record
+    /// out of a state; it stays open, on its asset, at its severity, so other queries are not affected);
+    /// then it records the SLA breaches of the page.
     pub async fn records_page(
         &self,
         query: &RecordQuery,
         offset: i64,
         limit: i64,
     ) -> Result<(i64, Vec<PatchRecord>)> {
-        let accepted = RecordQuery {
-            state: Some(State::RiskAccepted),
-            ..RecordQuery::default()
-        };
-        for r in self.store.records_page(&accepted, 0, i64::MAX).await?.1 {
-            self.housekeep(r).await?;
+        if query.state.is_some() {
+            let accepted = RecordQuery {
+                state: Some(State::RiskAccepted),
+                ..RecordQuery::default()
+            };
+            for r in self.store.records_page(&accepted, 0, i64::MAX).await?.1 {
+                self.housekeep(r).await?;
+            }
         }
         let (total, page) = self.store.records_page(query, offset, limit).await?;
         let mut out = Vec::with_capacity(page.len());

@@ -45,6 +45,7 @@ pub struct Config {
     pub ignore: Vec<IgnoreRule>,
     pub feeds: Vec<FeedSpec>,
     pub notices: NoticeSettings,
+    pub server: ServerSettings,
 }
 
 /// What a feed's body is: RSS 2.0, Atom, JSON Feed, or an Atlassian Statuspage JSON API.
@@ -120,6 +121,38 @@ impl Default for NoticeSettings {
     fn default() -> Self {
         Self {
             triage_within: PolicyDuration::days(2),
+        }
+    }
+}
+
+/// `[server]`: what `patchwarden serve` accepts beyond its flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ServerSettings {
+    pub reports: ReportSettings,
+}
+
+/// `[server.reports]`: tickets and user reports sent to `POST /api/v1/reports`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReportSettings {
+    /// Off: the endpoint answers 404.
+    pub enabled: bool,
+    /// Also accept reports without a token (from anyone who can reach the server), rate-limited.
+    pub public: bool,
+    /// The largest report body, in bytes.
+    pub max_bytes: u32,
+    /// Reports accepted per client address within `rate_window` (those sent without a token).
+    pub rate_limit: u32,
+    pub rate_window: PolicyDuration,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            public: false,
+            max_bytes: 16 * 1024,
+            rate_limit: 10,
+            rate_window: PolicyDuration::hours(1),
         }
     }
 }
@@ -238,6 +271,7 @@ impl Default for Config {
             notify: Vec::new(),
             feeds: Vec::new(),
             notices: NoticeSettings::default(),
+            server: ServerSettings::default(),
             tasks: vec![
                 task(
                     "process_data_governance",
@@ -305,6 +339,51 @@ pub fn parse(source: &str, file: &str) -> Result<Config, Diagnostics> {
     })
 }
 
+fn read_server(r: &mut Reader<'_>, t: &Table<'_, '_>) -> ServerSettings {
+    r.known_keys(t, &["reports"]);
+    let Some(t) = r.table(t, "reports") else {
+        return ServerSettings::default();
+    };
+    r.known_keys(
+        &t,
+        &[
+            "enabled",
+            "public",
+            "max_bytes",
+            "rate_limit",
+            "rate_window",
+        ],
+    );
+    let d = ReportSettings::default();
+    let max_bytes = r.unsigned(&t, "max_bytes").unwrap_or(d.max_bytes);
+    if max_bytes == 0 {
+        r.error(
+            t.span.clone(),
+            "bad-number",
+            "`server.reports.max_bytes` must be at least 1 (to refuse every report, set enabled = false)",
+        );
+    }
+    let rate_window: PolicyDuration = r
+        .parsed(&t, "rate_window", "bad-duration")
+        .unwrap_or(d.rate_window);
+    if rate_window.as_secs() == 0 {
+        r.error(
+            t.span.clone(),
+            "bad-duration",
+            "`server.reports.rate_window` must be at least 1s",
+        );
+    }
+    ServerSettings {
+        reports: ReportSettings {
+            enabled: r.boolean(&t, "enabled").unwrap_or(d.enabled),
+            public: r.boolean(&t, "public").unwrap_or(d.public),
+            max_bytes,
+            rate_limit: r.unsigned(&t, "rate_limit").unwrap_or(d.rate_limit),
+            rate_window,
+        },
+    }
+}
+
 fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
     r.known_keys(
         root,
@@ -320,6 +399,7 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
             "notify",
             "feeds",
             "notices",
+            "server",
         ],
     );
     let defaults = Config::default();
@@ -370,7 +450,12 @@ fn read_config(r: &mut Reader<'_>, root: &Table<'_, '_>) -> Config {
         }
         None => defaults.notices,
     };
+    let server = match r.table(root, "server") {
+        Some(t) => read_server(r, &t),
+        None => defaults.server,
+    };
     Config {
+        server,
         notify,
         database_url,
         advisories,

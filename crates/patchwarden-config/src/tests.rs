@@ -76,7 +76,7 @@ command = ["sync"]
     assert_eq!(
         problems(src),
         [
-            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks, notify, feeds, notices) [unknown-key]",
+            "patchwarden.toml:1:1: unknown key `colour` at the top level (expected one of: database_url, advisories, ignore, policy, people, layers, assets, tasks, notify, feeds, notices, server) [unknown-key]",
             "patchwarden.toml:3:16: `policy.scan_cadence`: invalid duration \"daily\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:5:12: `policy.targets.critical`: invalid duration \"two days\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
             "patchwarden.toml:6:8: `policy.targets.high` must be a string, found an integer [wrong-type]",
@@ -326,6 +326,34 @@ triage_within = "1d"
     assert_eq!(cfg.feeds[1].keywords, ["security", "CVE"]);
     assert_eq!(cfg.feeds[1].interval, PolicyDuration::hours(1));
     assert_eq!(cfg.notices.triage_within, PolicyDuration::days(1));
+}
+
+#[test]
+fn server_reports_are_read_and_checked() {
+    let cfg = parse(
+        "[server.reports]\npublic = true\nmax_bytes = 2048\nrate_limit = 3\nrate_window = \"10m\"\n",
+        "x.toml",
+    )
+    .expect("valid config");
+    let r = &cfg.server.reports;
+    assert!(r.enabled && r.public);
+    assert_eq!((r.max_bytes, r.rate_limit), (2048, 3));
+    assert_eq!(r.rate_window, PolicyDuration::minutes(10));
+    assert_eq!(
+        parse("[server]\n", "x.toml").expect("empty").server,
+        ServerSettings::default()
+    );
+    assert_eq!(
+        problems(
+            "[server.reports]\nenabled = \"yes\"\nmax_bytes = 0\nrate_window = \"soon\"\ncolour = 1\n"
+        ),
+        [
+            "patchwarden.toml:1:1: `server.reports.max_bytes` must be at least 1 (to refuse every report, set enabled = false) [bad-number]",
+            "patchwarden.toml:2:11: `server.reports.enabled` must be true or false, found a string [wrong-type]",
+            "patchwarden.toml:4:15: `server.reports.rate_window`: invalid duration \"soon\": no number (expected a whole number and a unit, e.g. 30m, 48h, 7d, 2w) [bad-duration]",
+            "patchwarden.toml:5:1: unknown key `colour` in [server.reports] (expected one of: enabled, public, max_bytes, rate_limit, rate_window) [unknown-key]",
+        ]
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! checks for cookie-authenticated writes, and login throttling.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use argon2::Argon2;
@@ -195,15 +196,75 @@ impl FromRequestParts<Arc<ServerState>> for Actor {
     }
 }
 
+/// The authenticated person when the request carries credentials (which must then be valid), or nobody:
+/// for the endpoints that may also be public.
+#[derive(Debug, Clone)]
+pub struct MaybeActor(pub Option<Actor>);
+
+impl FromRequestParts<Arc<ServerState>> for MaybeActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<ServerState>,
+    ) -> Result<Self, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION)
+            || cookie_value(parts, SESSION_COOKIE).is_some()
+        {
+            Actor::from_request_parts(parts, state)
+                .await
+                .map(|a| MaybeActor(Some(a)))
+        } else {
+            Ok(MaybeActor(None))
+        }
+    }
+}
+
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Failed logins per user name: after `MAX_FAILURES` within `WINDOW`, further attempts are refused until
-/// the window has passed. Per process; each server of a shared database throttles on its own.
+/// the window has passed. Per process; each server of a shared database throttles on its own. It also
+/// holds the rate limit of public reports ([`ReportLimiter`]).
 #[derive(Debug, Default)]
 pub struct LoginThrottle {
     failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
+    pub reports: ReportLimiter,
+}
+
+/// Reports accepted without a token, per client address, within a sliding window (`[server.reports]`).
+#[derive(Debug, Default)]
+pub struct ReportLimiter {
+    accepted: Mutex<HashMap<IpAddr, Vec<DateTime<Utc>>>>,
+}
+
+impl ReportLimiter {
+    /// Counts a report from `addr` if fewer than `limit` were accepted within `window`; else the seconds
+    /// until one more may be.
+    pub fn admit(
+        &self,
+        addr: IpAddr,
+        now: DateTime<Utc>,
+        limit: u32,
+        window: TimeDelta,
+    ) -> Result<(), i64> {
+        let Ok(mut map) = self.accepted.lock() else {
+            return Err(1);
+        };
+        // Forget what is out of every window, so the map does not grow with old addresses.
+        map.retain(|_, times| {
+            times.retain(|t| *t + window > now);
+            !times.is_empty()
+        });
+        let times = map.entry(addr).or_default();
+        if times.len() >= limit as usize {
+            let oldest = times.first().copied().unwrap_or(now);
+            return Err((oldest + window - now).num_seconds().max(1));
+        }
+        times.push(now);
+        Ok(())
+    }
 }
 
 impl LoginThrottle {
@@ -274,5 +335,34 @@ mod tests {
         assert_eq!(t.retry_after("ana", now + LoginThrottle::WINDOW), None);
         t.succeeded("ana");
         assert_eq!(t.retry_after("ana", now), None);
+    }
+
+    #[test]
+    fn public_reports_are_limited_per_address_within_the_window() {
+        let limiter = ReportLimiter::default();
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let window = TimeDelta::hours(1);
+        let (a, b): (IpAddr, IpAddr) = (
+            "192.0.2.1".parse().expect("ip"),
+            "192.0.2.2".parse().expect("ip"),
+        );
+        assert_eq!(limiter.admit(a, now, 2, window), Ok(()));
+        assert_eq!(
+            limiter.admit(a, now + TimeDelta::minutes(30), 2, window),
+            Ok(())
+        );
+        assert_eq!(
+            limiter.admit(a, now + TimeDelta::minutes(40), 2, window),
+            Err(20 * 60)
+        );
+        assert_eq!(limiter.admit(b, now, 2, window), Ok(()));
+        // The first report has left the window: one more is accepted.
+        assert_eq!(limiter.admit(a, now + window, 2, window), Ok(()));
+        let c: IpAddr = "192.0.2.3".parse().expect("ip");
+        assert_eq!(
+            limiter.admit(c, now, 0, window),
+            Err(3600),
+            "0: none at all"
+        );
     }
 }

@@ -34,6 +34,18 @@ roles = ["viewer"]
 [[assets]]
 name = "web"
 layer = "app-dependencies"
+
+[[assets]]
+name = "db"
+layer = "database"
+components = ["postgresql@12.1"]
+
+[[tasks]]
+name = "nightly_purge"
+every = "1d"
+heartbeat = true
+grace = "30m"
+min_duration = "1s"
 "#;
 
 const PYTEST_OK: &str = r#"<?xml version="1.0" encoding="utf-8"?>
@@ -51,8 +63,14 @@ fn now() -> DateTime<Utc> {
 }
 
 fn settings(dir: &Path) -> Settings {
+    settings_with(dir, "")
+}
+
+/// The team's config with `extra` appended.
+fn settings_with(dir: &Path, extra: &str) -> Settings {
     Settings {
-        config: patchwarden_config::parse(TEAM, "patchwarden.toml").expect("config"),
+        config: patchwarden_config::parse(&format!("{TEAM}\n{extra}"), "patchwarden.toml")
+            .expect("config"),
         config_source: None,
         data_dir: dir.join(".patchwarden"),
         database_url: None,
@@ -782,6 +800,411 @@ fn pages(c: &Client) {
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
 }
 
+/// Tasks, the triage queue, the estate and the delivery log: what the CLI's `tasks`, `notices`,
+/// `patch new --queue`, `assets list`, `report unsupported` and `notify log` do.
+fn operations(c: &Client, app: &App, rt: &tokio::runtime::Runtime) {
+    // ---- tasks: the list, a heartbeat's start and end, a whole run, the history, one run's output.
+    let tasks = ok(c.get("vic", "/api/v1/tasks"));
+    assert_eq!(tasks["schema"], "patchwarden.tasks/v1");
+    let purge = tasks["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["name"] == "nightly_purge")
+        .expect("the configured task")
+        .clone();
+    assert_eq!(purge["kind"], "heartbeat");
+    assert!(
+        tasks["tasks"]
+            .as_array()
+            .expect("tasks")
+            .iter()
+            .any(|t| t["name"] == "patchwarden.sla-check")
+    );
+    let report = |who: &str, body: Value| c.post(who, "/api/v1/tasks/nightly_purge/runs", body);
+    problem(&report("vic", json!({"start": true})), 403);
+    problem(
+        &c.send(
+            "POST",
+            "/api/v1/tasks/nightly_purge/runs",
+            &[("content-type", "application/json")],
+            Some(b"{\"start\": true}"),
+        ),
+        401,
+    );
+    problem(&report("rosa", json!({"start": true, "exit_code": 0})), 400);
+    problem(&report("rosa", json!({})), 400);
+    problem(
+        &c.post(
+            "rosa",
+            "/api/v1/tasks/no_such_task/runs",
+            json!({"exit_code": 0}),
+        ),
+        404,
+    );
+
+    let started = report("rosa", json!({"start": true, "run_id": "cron-41"}));
+    assert_eq!(started.status, 201, "{}", started.text);
+    let started = started.json();
+    assert_eq!(started["schema"], "patchwarden.task-run/v1");
+    assert_eq!(
+        (started["status"].as_str(), started["run_id"].as_str()),
+        (Some("running"), Some("cron-41"))
+    );
+    // The same start twice is refused: run ids tell overlapping runs apart.
+    problem(
+        &report("rosa", json!({"start": true, "run_id": "cron-41"})),
+        400,
+    );
+    let ended = ok(report(
+        "rosa",
+        json!({"exit_code": 0, "run_id": "cron-41", "log": "purged 12 drafts\n"}),
+    ));
+    assert_eq!(
+        ended["id"], started["id"],
+        "the end closes the run its id started"
+    );
+    assert_eq!(ended["status"], "succeeded");
+    assert_eq!(ended["ended_at"], "2026-03-02T09:00:00Z");
+    // A run reported only at its end, failed.
+    let failed = ok(report(
+        "rosa",
+        json!({"exit_code": 3, "started_at": "2026-03-02T08:00:00Z", "log": "disk full"}),
+    ));
+    assert_eq!(
+        (failed["status"].as_str(), failed["exit_code"].as_i64()),
+        (Some("failed"), Some(3))
+    );
+    assert_eq!(failed["duration_ms"], 3_600_000);
+
+    let history = ok(c.get("vic", "/api/v1/tasks/nightly_purge/runs?limit=10"));
+    assert_eq!(history["schema"], "patchwarden.task-runs/v1");
+    let runs = history["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 2);
+    assert!(
+        runs.iter().all(|r| r.get("output").is_none()),
+        "the history leaves the output out"
+    );
+    problem(
+        &c.get("vic", "/api/v1/tasks/nightly_purge/runs?limit=0"),
+        400,
+    );
+    problem(&c.get("vic", "/api/v1/tasks/nope/runs"), 404);
+    let id = ended["id"].as_i64().expect("id");
+    let run = ok(c.get("vic", &format!("/api/v1/tasks/runs/{id}")));
+    assert_eq!(run["output"], "purged 12 drafts\n");
+    assert_eq!(run["runner"], "rosa");
+    problem(&c.get("vic", "/api/v1/tasks/runs/999999"), 404);
+    let listed = ok(c.get("vic", "/api/v1/tasks"));
+    let last = listed["tasks"]
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .find(|t| t["name"] == "nightly_purge")
+        .expect("task")["last_run"]
+        .clone();
+    // The latest run by its start: the heartbeat's, which succeeded (in no time, which is alerted).
+    assert_eq!(
+        (last["run_id"].as_str(), last["status"].as_str()),
+        (Some("cron-41"), Some("succeeded")),
+        "{last}"
+    );
+    assert_eq!(runs[0]["id"], ended["id"], "newest first");
+
+    // ---- reports and the triage queue.
+    let sent = c.post(
+        "rosa",
+        "/api/v1/reports",
+        json!({"title": "Ticket 4711: login bypass?", "text": "Looks like CVE-2024-3094 on the login page",
+               "source": "ticket", "asset": "web", "link": "https://tickets.example.invalid/4711"}),
+    );
+    assert_eq!(sent.status, 201, "{}", sent.text);
+    let notice = sent.json();
+    assert_eq!(notice["schema"], "patchwarden.notice/v1");
+    assert_eq!(
+        (notice["source"].as_str(), notice["state"].as_str()),
+        (Some("ticket"), Some("untriaged"))
+    );
+    assert_eq!(notice["cves"], json!(["CVE-2024-3094"]));
+    let notice_id = notice["id"].as_i64().expect("id");
+    // Public reports are off here: a viewer is refused, and nobody gets in without a token.
+    problem(
+        &c.post("vic", "/api/v1/reports", json!({"title": "hello"})),
+        403,
+    );
+    problem(
+        &c.send(
+            "POST",
+            "/api/v1/reports",
+            &[("content-type", "application/json")],
+            Some(b"{\"title\": \"hello\"}"),
+        ),
+        401,
+    );
+    problem(
+        &c.post(
+            "rosa",
+            "/api/v1/reports",
+            json!({"title": "x", "asset": "nowhere"}),
+        ),
+        400,
+    );
+    problem(
+        &c.post(
+            "rosa",
+            "/api/v1/reports",
+            json!({"title": "x", "link": "javascript:alert(1)"}),
+        ),
+        400,
+    );
+    problem(
+        &c.post("rosa", "/api/v1/reports", json!({"title": "  "})),
+        400,
+    );
+
+    let queue = ok(c.get("vic", "/api/v1/notices?untriaged=true"));
+    assert_eq!(queue["schema"], "patchwarden.notices/v1");
+    assert!(
+        queue["notices"]
+            .as_array()
+            .expect("notices")
+            .iter()
+            .any(|n| n["id"] == notice_id && n["overdue"] == false)
+    );
+    let triage = |who: &str, id: i64, body: Value| {
+        c.post(who, &format!("/api/v1/notices/{id}/triage"), body)
+    };
+    problem(
+        &triage("vic", notice_id, json!({"dismiss": true, "reason": "dup"})),
+        403,
+    );
+    problem(&triage("leo", notice_id, json!({})), 400);
+    problem(
+        &triage(
+            "leo",
+            notice_id,
+            json!({"open_record": true, "severity": "severe"}),
+        ),
+        400,
+    );
+    problem(
+        &triage("leo", 999_999, json!({"dismiss": true, "reason": "dup"})),
+        404,
+    );
+    let opened = ok(triage(
+        "leo",
+        notice_id,
+        json!({"open_record": true, "severity": "high"}),
+    ));
+    assert_eq!(opened["schema"], "patchwarden.notice-triage/v1");
+    assert_eq!(opened["notice"]["state"], "opened");
+    let record_id = opened["record"]["id"].as_i64().expect("record");
+    assert_eq!(opened["notice"]["record_id"], record_id);
+    assert_eq!(
+        (
+            opened["record"]["severity"].as_str(),
+            opened["record"]["source"].as_str()
+        ),
+        (Some("high"), Some("ticket"))
+    );
+    assert_eq!(
+        ok(c.get("vic", &format!("/api/v1/records/{record_id}")))["record"]["asset"],
+        "web"
+    );
+    // Decided once: a second decision is a conflict.
+    problem(
+        &triage("leo", notice_id, json!({"dismiss": true, "reason": "late"})),
+        409,
+    );
+
+    let second = ok(c.post(
+        "ivy",
+        "/api/v1/reports",
+        json!({"title": "Spam from the contact form"}),
+    ));
+    let second_id = second["id"].as_i64().expect("id");
+    assert_eq!(second["source"], "user-report");
+    problem(
+        &triage("ivy", second_id, json!({"dismiss": true, "reason": " "})),
+        400,
+    );
+    let dismissed = ok(triage(
+        "ivy",
+        second_id,
+        json!({"dismiss": true, "reason": "not a security issue"}),
+    ));
+    assert_eq!(
+        (
+            dismissed["notice"]["state"].as_str(),
+            dismissed["notice"]["reason"].as_str()
+        ),
+        (Some("dismissed"), Some("not a security issue"))
+    );
+    assert!(dismissed.get("record").is_none());
+    let untriaged = ok(c.get("vic", "/api/v1/notices?untriaged=true"));
+    assert!(
+        untriaged["notices"]
+            .as_array()
+            .expect("notices")
+            .iter()
+            .all(|n| n["id"] != notice_id && n["id"] != second_id)
+    );
+    assert_eq!(
+        ok(c.get("vic", "/api/v1/notices"))["notices"]
+            .as_array()
+            .expect("notices")
+            .len(),
+        untriaged["notices"].as_array().expect("n").len() + 2
+    );
+    assert_eq!(ok(c.get("vic", "/api/v1/audit/verify"))["intact"], true);
+
+    // ---- the estate: cadence and components with their end-of-life status, from the real EOL data.
+    rt.block_on(app.import_path(
+        &patchwarden_testkit::shared_data().join("eol"),
+        patchwarden_app::advisories::ImportOptions::default(),
+        &patchwarden_app::advisories::NoProgress,
+    ))
+    .expect("import the end-of-life data");
+    let assets = ok(c.get("vic", "/api/v1/assets"));
+    assert_eq!(assets["schema"], "patchwarden.assets/v1");
+    let db = assets["assets"]
+        .as_array()
+        .expect("assets")
+        .iter()
+        .find(|a| a["name"] == "db")
+        .expect("db")
+        .clone();
+    assert_eq!(db["layer"], "database");
+    assert!(
+        db.get("next_due").is_some()
+            && db.get("last_patched").is_some()
+            && db["missed"].is_boolean(),
+        "{db}"
+    );
+    assert_eq!(db["unsupported"], 1, "{db}");
+    let pg = &db["component_status"][0];
+    assert_eq!(
+        (
+            pg["product"].as_str(),
+            pg["version"].as_str(),
+            pg["status"].as_str()
+        ),
+        (Some("postgresql"), Some("12.1"), Some("unsupported")),
+        "{pg}"
+    );
+    assert_eq!(pg["eol"], "2024-11-21");
+
+    let report = ok(c.get("vic", "/api/v1/reports/unsupported"));
+    assert_eq!(report["schema"], "patchwarden.unsupported/v1");
+    assert_eq!(report["unsupported"], 1);
+    let csv = c.get("vic", "/api/v1/reports/unsupported?format=csv");
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        csv.text
+            .lines()
+            .any(|l| l.contains("postgresql") && l.contains("2024-11-21")),
+        "{}",
+        csv.text
+    );
+    let md = c.get("vic", "/api/v1/reports/unsupported?format=markdown");
+    assert!(
+        md.header("content-disposition")
+            .is_some_and(|d| d.contains("unsupported.md"))
+    );
+    assert!(md.text.contains("postgresql"), "{}", md.text);
+    problem(&c.get("vic", "/api/v1/reports/unsupported?format=pdf"), 400);
+
+    // ---- the delivery log (no channel is configured here: empty, but answered).
+    let log = ok(c.get("vic", "/api/v1/notify/deliveries?limit=5"));
+    assert_eq!(
+        (log["schema"].as_str(), log["deliveries"].clone()),
+        (Some("patchwarden.notify-log/v1"), json!([]))
+    );
+    problem(&c.get("vic", "/api/v1/notify/deliveries?limit=0"), 400);
+}
+
+/// `[server.reports]`: public reports within the size and rate limits; reports switched off.
+#[test]
+fn public_reports_are_limited_and_can_be_switched_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let public = settings_with(
+        dir.path(),
+        "[server.reports]\npublic = true\nmax_bytes = 400\nrate_limit = 2\nrate_window = \"1h\"\n",
+    );
+    let (app, _) = rt.block_on(App::open(public.clone())).expect("open");
+    let tokens = rt.block_on(users_and_tokens(&app));
+    let c = Client::new(start(&rt, public, app.store.clone()), tokens);
+    let anonymous = |body: &[u8]| {
+        c.send(
+            "POST",
+            "/api/v1/reports",
+            &[("content-type", "application/json")],
+            Some(body),
+        )
+    };
+    let first = anonymous(
+        br#"{"title": "Your login page leaks stack traces", "text": "see CVE-2023-1234"}"#,
+    );
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.json()["source"], "user-report");
+    // Over the size limit: 413, and nothing counted or queued.
+    let big = json!({"title": "long", "text": "x".repeat(500)}).to_string();
+    let p = problem(&anonymous(big.as_bytes()), 413);
+    assert_eq!(p["max_bytes"], 400);
+    // A malformed report is refused before it is counted.
+    problem(&anonymous(b"{\"title\": 5}"), 400);
+    assert_eq!(anonymous(br#"{"title": "second"}"#).status, 201);
+    let limited = anonymous(br#"{"title": "third"}"#);
+    problem(&limited, 429);
+    assert_eq!(limited.header("retry-after"), Some("3600"));
+    // Someone with a token is not rate-limited, and a wrong token is refused rather than taken as public.
+    assert_eq!(
+        c.post("rosa", "/api/v1/reports", json!({"title": "from rosa"}))
+            .status,
+        201
+    );
+    problem(
+        &c.send(
+            "POST",
+            "/api/v1/reports",
+            &[
+                ("authorization", "Bearer pw_0000"),
+                ("content-type", "application/json"),
+            ],
+            Some(b"{\"title\": \"x\"}"),
+        ),
+        401,
+    );
+    let queued = rt.block_on(app.list_notices(true)).expect("notices");
+    let titles: Vec<&str> = queued
+        .iter()
+        .map(|n| n.notice.notice.title.as_str())
+        .collect();
+    assert_eq!(
+        titles,
+        ["Your login page leaks stack traces", "second", "from rosa"]
+    );
+    assert_eq!(queued[0].notice.notice.cves, ["CVE-2023-1234"]);
+
+    // Switched off: 404, whoever asks.
+    let off = settings_with(dir.path(), "[server.reports]\nenabled = false\n");
+    let c = Client::new(start(&rt, off, app.store.clone()), c.tokens.clone());
+    problem(
+        &c.post("rosa", "/api/v1/reports", json!({"title": "anyone?"})),
+        404,
+    );
+    problem(
+        &c.send(
+            "POST",
+            "/api/v1/reports",
+            &[("content-type", "application/json")],
+            Some(b"{\"title\": \"x\"}"),
+        ),
+        404,
+    );
+}
+
 #[test]
 fn the_api_on_sqlite() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -792,6 +1215,7 @@ fn the_api_on_sqlite() {
     let client = Client::new(base, tokens);
     story(&client);
     paging(&client);
+    operations(&client, &app, &rt);
     // Before `sessions`, which throttles ivy's logins.
     pages(&client);
     sessions(&client);
@@ -830,6 +1254,7 @@ fn two_servers_on_one_postgres_database_stay_consistent() {
     let b = Client::new(start(&rt, settings, two), tokens);
     story(&a);
     paging(&b);
+    operations(&b, &app, &rt);
 
     // A record changed through one server is seen, and version-checked, through the other.
     let created = ok(a.post(
@@ -910,7 +1335,8 @@ fn the_openapi_document_matches_the_router() {
         let path = template
             .replace("{id}", "1")
             .replace("{step}", "comment")
-            .replace("{asset}", "web");
+            .replace("{asset}", "web")
+            .replace("{name}", "patchwarden.sla-check");
         let operations = operations.as_object().expect("operations");
         for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
             // A fresh connection each: after a refused body the server may close the previous one.
@@ -940,6 +1366,6 @@ fn the_openapi_document_matches_the_router() {
             }
         }
     }
-    assert_eq!(documented, 14);
+    assert_eq!(documented, 23);
     assert_eq!(c.send("GET", "/nowhere", &[], None).status, 404);
 }

@@ -56,6 +56,15 @@ pub struct StoredFinding {
     pub sources: Vec<String>,
 }
 
+/// Which findings to list a page of: every given condition must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FindingQuery {
+    pub asset: Option<String>,
+    pub severity: Option<Severity>,
+    /// Only those the last scan of their asset still saw.
+    pub open_only: bool,
+}
+
 /// What recording a scan did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedScan {
@@ -161,6 +170,61 @@ impl Store {
                 out.push(f);
             }
             Ok(out)
+        })
+    }
+
+    /// How many findings match `query`, and those at `offset..offset + limit` in (asset, id) order, filtered,
+    /// counted and paged in the database in one read transaction.
+    pub async fn findings_page(
+        &self,
+        query: &FindingQuery,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<StoredFinding>)> {
+        // Only the conditions given, so that the database can use the asset index.
+        let mut conditions = Vec::new();
+        let mut values: Vec<&str> = Vec::new();
+        for (column, value) in [
+            ("asset", query.asset.as_deref()),
+            ("severity", query.severity.map(Severity::as_str)),
+        ] {
+            if let Some(v) = value {
+                values.push(v);
+                conditions.push(format!("{column} = ${}", values.len()));
+            }
+        }
+        if query.open_only {
+            conditions.push("not_detected_since IS NULL".to_owned());
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM findings {filter}");
+        let page_sql = format!(
+            "{SELECT} {filter} ORDER BY asset, id LIMIT ${} OFFSET ${}",
+            values.len() + 1,
+            values.len() + 2
+        );
+        on_backend!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut count = sqlx::query(&count_sql);
+            for v in &values {
+                count = count.bind(*v);
+            }
+            let total: i64 = count.fetch_one(&mut *tx).await?.try_get("n")?;
+            let mut page = sqlx::query(&page_sql);
+            for v in &values {
+                page = page.bind(*v);
+            }
+            let rows = page.bind(limit).bind(offset).fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(finding_from_row!(r));
+            }
+            Ok((total, out))
         })
     }
 

@@ -32,7 +32,9 @@ pub use advisories::{
 pub use audit::AuditVerification;
 pub use eol::EolProductRow;
 pub use estate::{AssetPatch, StoredAsset, StoredPerson, SyncSummary};
-pub use findings::{NamedAdvisory, NewScan, OWN_TOOL, Observation, RecordedScan, StoredFinding};
+pub use findings::{
+    FindingQuery, NamedAdvisory, NewScan, OWN_TOOL, Observation, RecordedScan, StoredFinding,
+};
 pub use notices::{CveKnowledge, FeedRead, FeedState, NewNotice, Notice, NoticeState};
 pub use notify::{Delivery, NewDelivery, OnceAlert};
 pub use records::{EvidenceFile, RecordFilter, RecordQuery};

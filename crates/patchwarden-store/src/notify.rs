@@ -8,7 +8,7 @@ use crate::audit::append_in_tx;
 use crate::{Result, Store, StoreError, on_backend};
 
 /// One delivery attempt's outcome, as `notify log` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Delivery {
     pub id: i64,
     pub channel: String,

@@ -159,15 +159,36 @@ impl Store {
                 conditions.push(format!("{column} = ${}", values.len()));
             }
         }
-        if query.open_only {
-            conditions.push("state NOT IN ('closed', 'dismissed')".to_owned());
-        }
-        let filter = if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conditions.join(" AND "))
+        let where_ = |extra: Option<String>| {
+            let all: Vec<&str> = conditions
+                .iter()
+                .map(String::as_str)
+                .chain(extra.as_deref())
+                .collect();
+            if all.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", all.join(" AND "))
+            }
         };
-        let count_sql = format!("SELECT COUNT(*) AS n FROM records {filter}");
+        // Open records: the count lists the open states, so that it reads only their entries of the
+        // `records_state` index (`NOT IN` seeks nothing and reads every entry); the page keeps `NOT IN`, so
+        // that it walks the table in id order and stops after the page (the index would sort every open
+        // record's document first).
+        let (count_filter, filter) = if query.open_only {
+            let open: Vec<String> = State::ALL
+                .iter()
+                .filter(|s| !matches!(s, State::Closed | State::Dismissed))
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            (
+                where_(Some(format!("state IN ({})", open.join(", ")))),
+                where_(Some("state NOT IN ('closed', 'dismissed')".to_owned())),
+            )
+        } else {
+            (where_(None), where_(None))
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM records {count_filter}");
         let page_sql = format!(
             "SELECT document FROM records {filter} ORDER BY id LIMIT ${} OFFSET ${}",
             values.len() + 1,

@@ -476,6 +476,49 @@ async fn a_finding_keeps_its_first_detection_across_scans() {
         assert_eq!(open.len(), 1);
         let all = store.findings(None, false).await.expect("findings");
         assert_eq!(all.len(), 2);
+        // Paged in the database: the same findings, filtered the same way, counted whatever the page.
+        let page = |query: patchwarden_store::FindingQuery, offset, limit| {
+            let store = store.clone();
+            async move {
+                store
+                    .findings_page(&query, offset, limit)
+                    .await
+                    .expect("findings page")
+            }
+        };
+        let every = patchwarden_store::FindingQuery::default();
+        let (total, first_page) = page(every.clone(), 0, 1).await;
+        let (_, second_page) = page(every.clone(), 1, 1).await;
+        assert_eq!(total, 2);
+        assert_eq!(
+            [first_page, second_page].concat(),
+            all,
+            "pages of one hold the whole list, in order"
+        );
+        let open_only = patchwarden_store::FindingQuery {
+            asset: Some("api".into()),
+            open_only: true,
+            ..Default::default()
+        };
+        let (total, open_page) = page(open_only, 0, 50).await;
+        assert_eq!((total, open_page), (1, open.clone()));
+        let critical = patchwarden_store::FindingQuery {
+            severity: Some(Severity::Critical),
+            ..Default::default()
+        };
+        let (total, critical_page) = page(critical, 0, 50).await;
+        assert_eq!(total, 1);
+        assert_eq!(critical_page[0].observation.package, "django");
+        let (total, none) = page(
+            patchwarden_store::FindingQuery {
+                asset: Some("nowhere".into()),
+                ..Default::default()
+            },
+            0,
+            50,
+        )
+        .await;
+        assert_eq!((total, none.len()), (0, 0));
 
         // It comes back: open again, first detection kept.
         let third = store

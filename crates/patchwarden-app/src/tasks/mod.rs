@@ -4,6 +4,7 @@
 pub mod builtin;
 mod runner;
 mod scheduler;
+mod view;
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use patchwarden_store::{
 
 pub use runner::{BoundedOutput, DEFAULT_OUTPUT_LIMIT, ProcessOutcome, run_process};
 pub use scheduler::{Clock, Scheduler, SchedulerOptions, offset_clock};
+pub use view::{RunView, TaskView};
 
 use crate::{App, AppError, Result};
 

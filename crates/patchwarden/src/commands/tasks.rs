@@ -6,15 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use patchwarden_app::App;
 use patchwarden_app::tasks::{
-    Clock, DEFAULT_OUTPUT_LIMIT, ReportPhase, RunReport, SchedulerOptions, offset_clock,
+    Clock, DEFAULT_OUTPUT_LIMIT, ReportPhase, RunReport, RunView, SchedulerOptions, offset_clock,
     run_process,
 };
-use patchwarden_core::{PolicyDuration, TaskSpec, Trigger};
+use patchwarden_core::{PolicyDuration, TaskSpec};
 use patchwarden_store::{RunStatus, TaskRun};
-use serde::Serialize;
 
 use crate::Outcome;
 use crate::cli::{Format, GlobalArgs, TasksCommand};
@@ -207,46 +206,6 @@ async fn exec(app: &App, name: &str, command: Vec<String>) -> anyhow::Result<Out
     Ok(verdict(&run))
 }
 
-#[derive(Debug, Serialize)]
-struct RunView<'a> {
-    id: i64,
-    task: &'a str,
-    status: &'static str,
-    origin: &'a str,
-    runner: &'a str,
-    run_id: Option<&'a str>,
-    slot: Option<DateTime<Utc>>,
-    started_at: DateTime<Utc>,
-    ended_at: Option<DateTime<Utc>>,
-    duration_ms: Option<i64>,
-    exit_code: Option<i32>,
-    detail: Option<&'a str>,
-    output_dropped_bytes: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    output: Option<&'a str>,
-}
-
-impl<'a> RunView<'a> {
-    fn of(run: &'a TaskRun, with_output: bool) -> Self {
-        Self {
-            id: run.id,
-            task: &run.task,
-            status: run.status.as_str(),
-            origin: &run.origin,
-            runner: &run.runner,
-            run_id: run.external_id.as_deref(),
-            slot: run.slot,
-            started_at: run.started_at,
-            ended_at: run.ended_at,
-            duration_ms: run.duration().map(|d| d.num_milliseconds()),
-            exit_code: run.exit_code,
-            detail: run.detail.as_deref(),
-            output_dropped_bytes: run.output_dropped,
-            output: with_output.then_some(run.output.as_str()),
-        }
-    }
-}
-
 fn status_text(status: RunStatus) -> String {
     match status {
         RunStatus::Succeeded => good(status.as_str()).to_string(),
@@ -302,42 +261,8 @@ fn history(runs: &[TaskRun], format: Format) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-#[derive(Debug, Serialize)]
-struct TaskView<'a> {
-    name: &'a str,
-    schedule: String,
-    kind: &'static str,
-    enabled: bool,
-    next_run: Option<DateTime<Utc>>,
-    last_run: Option<RunView<'a>>,
-    purpose: Option<&'a str>,
-    compliance: Option<&'a str>,
-}
-
 async fn list(app: &App, format: Format) -> anyhow::Result<Outcome> {
-    let now = app.settings.now;
-    let tasks = &app.tasks();
-    let mut last = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        last.push(app.store.task_runs(&t.name, 1).await?.into_iter().next());
-    }
-    let views: Vec<TaskView> = tasks
-        .iter()
-        .zip(&last)
-        .map(|(t, last)| TaskView {
-            name: &t.name,
-            schedule: t.schedule.describe(),
-            kind: match t.trigger {
-                Trigger::Scheduled => "scheduled",
-                Trigger::Heartbeat { .. } => "heartbeat",
-            },
-            enabled: t.enabled,
-            next_run: t.schedule.next_after(now).ok().filter(|_| t.enabled),
-            last_run: last.as_ref().map(|r| RunView::of(r, false)),
-            purpose: t.purpose.as_deref(),
-            compliance: t.compliance.as_deref(),
-        })
-        .collect();
+    let views = app.task_views().await?;
     match format {
         Format::Json => print_json("tasks", &serde_json::json!({ "tasks": views }))?,
         Format::Table => {

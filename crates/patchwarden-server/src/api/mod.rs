@@ -26,7 +26,11 @@ use crate::ServerState;
 use crate::auth::{self, Actor, Credential, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult};
 
-type AppState = State<Arc<ServerState>>;
+mod estate;
+mod notices;
+mod tasks;
+
+pub(crate) type AppState = State<Arc<ServerState>>;
 
 pub fn routes() -> Router<Arc<ServerState>> {
     Router::new()
@@ -36,12 +40,23 @@ pub fn routes() -> Router<Arc<ServerState>> {
         .route("/records/{id}", get(show_record))
         .route("/records/{id}/{step}", post(take_step))
         .route("/findings", get(list_findings))
-        .route("/assets", get(list_assets))
+        .route("/assets", get(estate::assets))
         .route("/assets/{asset}/scans", post(upload_scan))
         .route("/sla", get(sla))
+        .route("/reports", post(notices::submit))
         .route("/reports/patch-log", get(patch_log))
         .route("/reports/metrics", get(metrics))
+        .route("/reports/unsupported", get(estate::unsupported))
         .route("/audit/verify", get(audit_verify))
+        .route("/tasks", get(tasks::list))
+        .route("/tasks/runs/{id}", get(tasks::show_run))
+        .route(
+            "/tasks/{name}/runs",
+            get(tasks::history).post(tasks::report),
+        )
+        .route("/notices", get(notices::list))
+        .route("/notices/{id}/triage", post(notices::triage))
+        .route("/notify/deliveries", get(estate::deliveries))
 }
 
 /// A JSON body, with a problem document (naming the field) instead of axum's plain-text rejection.
@@ -114,7 +129,7 @@ where
     }
 }
 
-fn document(schema: &str, value: Value) -> Json<Value> {
+pub(crate) fn document(schema: &str, value: Value) -> Json<Value> {
     let mut doc = serde_json::Map::new();
     doc.insert("schema".into(), schema.into());
     match value {
@@ -126,7 +141,7 @@ fn document(schema: &str, value: Value) -> Json<Value> {
     Json(Value::Object(doc))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> ApiResult<Value> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> ApiResult<Value> {
     serde_json::to_value(value).map_err(|e| {
         tracing::error!(error = %e, "cannot serialise a response");
         ApiError::new(
@@ -328,11 +343,20 @@ struct RecordQuery {
     page_size: Option<usize>,
 }
 
+#[derive(Debug, serde::Serialize)]
+struct RecordsPage<'a> {
+    schema: &'static str,
+    page: usize,
+    page_size: usize,
+    total: usize,
+    records: &'a [PatchRecord],
+}
+
 async fn list_records(
     State(state): AppState,
     actor: Actor,
     Params(q): Params<RecordQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Response> {
     let (page, size) = Paging {
         page: q.page,
         page_size: q.page_size,
@@ -353,11 +377,16 @@ async fn list_records(
     let app = state.app_as(Some(&actor.person.name));
     let now = app.settings.now;
     let wanted_state = q.state.as_deref();
-    let records_document = |total: usize, records: Vec<PatchRecord>| -> ApiResult<Json<Value>> {
-        Ok(document(
-            "patchwarden.records/v1",
-            json!({ "page": page, "page_size": size, "total": total, "records": to_json(&records)? }),
-        ))
+    // Serialised straight from the records, without a `Value` tree in between: this is the hottest read.
+    let records_document = |total: usize, records: Vec<PatchRecord>| -> ApiResult<Response> {
+        Ok(Json(RecordsPage {
+            schema: "patchwarden.records/v1",
+            page,
+            page_size: size,
+            total,
+            records: &records,
+        })
+        .into_response())
     };
     let open_only = !(q.all.unwrap_or(false) || wanted_state.is_some());
     let Some(overdue) = q.overdue else {
@@ -550,7 +579,7 @@ fn date(field: &'static str, text: Option<&String>) -> ApiResult<Option<DateTime
         })
 }
 
-fn parse_field<T: std::str::FromStr>(
+pub(crate) fn parse_field<T: std::str::FromStr>(
     field: &'static str,
     text: Option<&String>,
 ) -> ApiResult<Option<T>>
@@ -724,15 +753,20 @@ async fn list_findings(
         ApiError::bad_request("unknown severity (expected critical, high, medium or low)")
             .with("field", json!("severity"))
     })?;
-    let findings = state
+    let offset = i64::try_from((page - 1).saturating_mul(size)).unwrap_or(i64::MAX);
+    let (total, findings) = state
         .store
-        .findings(q.asset.as_deref(), !q.all.unwrap_or(false))
+        .findings_page(
+            &patchwarden_store::FindingQuery {
+                asset: q.asset,
+                severity,
+                open_only: !q.all.unwrap_or(false),
+            },
+            offset,
+            size as i64,
+        )
         .await?;
-    let matching: Vec<_> = findings
-        .into_iter()
-        .filter(|f| severity.is_none_or(|s| f.observation.severity == Some(s)))
-        .collect();
-    let rows: Vec<Value> = page_of(&matching, page, size)
+    let rows: Vec<Value> = findings
         .iter()
         .map(|f| {
             let o = &f.observation;
@@ -754,23 +788,8 @@ async fn list_findings(
         .collect();
     Ok(document(
         "patchwarden.findings/v1",
-        json!({ "page": page, "page_size": size, "total": matching.len(), "findings": rows }),
+        json!({ "page": page, "page_size": size, "total": total, "findings": rows }),
     ))
-}
-
-async fn list_assets(State(state): AppState, _actor: Actor) -> ApiResult<Json<Value>> {
-    let assets = state.store.assets().await?;
-    let rows: Vec<Value> = assets
-        .iter()
-        .map(|a| {
-            let mut v = serde_json::to_value(&a.asset).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut v {
-                m.insert("active".into(), a.active.into());
-            }
-            v
-        })
-        .collect();
-    Ok(document("patchwarden.assets/v1", json!({ "assets": rows })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -937,7 +956,7 @@ struct ReportQuery {
     until: Option<String>,
 }
 
-fn download(content_type: &'static str, file: &str, text: String) -> Response {
+pub(crate) fn download(content_type: &'static str, file: &str, text: String) -> Response {
     let mut response = text.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
