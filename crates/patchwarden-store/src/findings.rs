@@ -219,11 +219,31 @@ impl Store {
                 page = page.bind(*v);
             }
             let rows = page.bind(limit).bind(offset).fetch_all(&mut *tx).await?;
-            tx.commit().await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 out.push(finding_from_row!(r));
             }
+            if !out.is_empty() {
+                // The tools that still see each finding of the page, as `findings` gives them.
+                let placeholders: Vec<String> = (1..=out.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT finding_id, tool FROM finding_sources \
+                     WHERE finding_id IN ({}) AND not_detected_since IS NULL ORDER BY tool",
+                    placeholders.join(", ")
+                );
+                let mut sources = sqlx::query(&sql);
+                for f in &out {
+                    sources = sources.bind(f.id);
+                }
+                let mut by_finding: HashMap<i64, Vec<String>> = HashMap::new();
+                for r in &sources.fetch_all(&mut *tx).await? {
+                    by_finding.entry(r.try_get("finding_id")?).or_default().push(r.try_get("tool")?);
+                }
+                for f in &mut out {
+                    f.sources = by_finding.remove(&f.id).unwrap_or_default();
+                }
+            }
+            tx.commit().await?;
             Ok((total, out))
         })
     }
