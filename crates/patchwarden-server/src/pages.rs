@@ -217,11 +217,27 @@ fn row(r: &PatchRecord, now: DateTime<Utc>) -> Value {
 async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
     let app = state.app_as(Some(&browser.person.name));
     let now = app.settings.now;
-    // Open records and those that ended within the metrics' 90 days (the chart's 30 are within them).
-    let all = match app.records_active_since(now - TimeDelta::days(90)).await {
+    // Open records and those that ended within the metrics' 90 days (the chart's 30 are within them),
+    // parsed again only where they changed since the last request.
+    let records = match app
+        .records_active_since_cached(&state.records_cache, now - TimeDelta::days(90))
+        .await
+    {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    render(
+        &state,
+        StatusCode::OK,
+        "dashboard.html",
+        context! { ..minijinja::Value::from_serialize(dashboard_figures(&records, now)), ..browser.context() },
+    )
+}
+
+/// The dashboard's figures from the open records and those that ended in the last 90 days: open by
+/// severity with how many are overdue, those due within 48 hours, the share within SLA and the mean
+/// time to remediate per severity (the numbers of `report metrics`), and the chart.
+pub fn dashboard_figures(all: &[PatchRecord], now: DateTime<Utc>) -> Value {
     let open: Vec<&PatchRecord> = all.iter().filter(|r| r.state.is_open()).collect();
     let by_severity: Vec<Value> = ["critical", "high", "medium", "low"]
         .iter()
@@ -240,9 +256,8 @@ async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> R
         .filter(|r| r.due_at.is_some_and(|d| d - now <= soon))
         .map(|r| row(r, now))
         .collect();
-    // The numbers are the report's (`report metrics`), over the last 90 days.
     let m = patchwarden_app::reports::metrics(
-        &all,
+        all,
         patchwarden_app::reports::Period::last_days(90, None, None, now),
         now,
     );
@@ -263,13 +278,8 @@ async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> R
     .iter()
     .map(|(s, h)| json!({ "severity": s, "hours": h.map_or_else(|| "-".to_owned(), |h| format!("{h:.1} h")) }))
     .collect();
-    let chart = open_over_time(&all, now, 30);
-    render(
-        &state,
-        StatusCode::OK,
-        "dashboard.html",
-        context! { by_severity, due, within_sla, mttr, chart, ..browser.context() },
-    )
+    let chart = open_over_time(all, now, 30);
+    json!({ "by_severity": by_severity, "due": due, "within_sla": within_sla, "mttr": mttr, "chart": chart })
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -644,3 +644,55 @@ fn a_policy_change_applies_only_when_the_engineering_lead_re_evaluates() {
     assert_eq!(r.due_at, Some(t(24 * 7)));
     assert_eq!(r2.due_at, Some(t(24 * 3)));
 }
+
+#[test]
+fn housekeeping_is_due_exactly_when_a_system_action_applies() {
+    let tm = team();
+    let open = record(Some(Severity::Critical));
+    let assessed = step(
+        &record(Some(Severity::High)),
+        &assess(),
+        &tm.lead,
+        &tm,
+        t(1),
+    );
+    let ask = Action::RequestRiskAcceptance {
+        reason: Some("internal tool only".into()),
+        expires_at: Some(t(24 * 30)),
+    };
+    let requested = step(&assessed, &ask, &tm.lead, &tm, t(2));
+    let other_lead = person("lena", &[Role::EngineeringLead]);
+    let accepted = step(
+        &requested,
+        &Action::ApproveRiskAcceptance,
+        &other_lead,
+        &tm,
+        t(3),
+    );
+    let breached = apply(&open, &Action::RecordBreach, None, &tm.all, t(49)).expect("breach");
+    let dismissed = step(
+        &open,
+        &Action::Dismiss {
+            kind: DismissKind::NotAffected,
+            justification: Some("never called".into()),
+        },
+        &tm.lead,
+        &tm,
+        t(1),
+    );
+    for r in [
+        &open, &assessed, &requested, &accepted, &breached, &dismissed,
+    ] {
+        for hours in [0, 47, 49, 24 * 29, 24 * 31, 24 * 60] {
+            let any = [Action::ExpireRiskAcceptance, Action::RecordBreach]
+                .iter()
+                .any(|a| apply(r, a, None, &tm.all, t(hours)).is_ok());
+            assert_eq!(
+                r.housekeeping_due(t(hours)),
+                any,
+                "record in {} at {hours} h",
+                r.state.as_str()
+            );
+        }
+    }
+}
