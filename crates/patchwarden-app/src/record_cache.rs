@@ -1,13 +1,11 @@
 //! Records kept parsed between reads, for pages that count over thousands of them on every request
-//! (the dashboard): each read asks the database only for the ids and versions of the records it
-//! needs, and parses again only those that changed — through this process or any other sharing the
-//! database — so what it returns is what [`App::records_active_since`] reads, at a fraction of the
-//! cost.
+//! (the dashboard, the assets): each read asks the database only for the ids and versions of the
+//! records, and parses again only those that changed — through this process or any other sharing the
+//! database — so what it returns is what [`App::records`] reads, at a fraction of the cost.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use chrono::{DateTime, Utc};
 use patchwarden_core::PatchRecord;
 
 use crate::{App, Result};
@@ -44,14 +42,10 @@ impl RecordCache {
 }
 
 impl App {
-    /// What [`App::records_active_since`] returns (housekeeping applied, in id order), reusing the
+    /// Every record, as [`App::records`] returns them (housekeeping applied, in id order), reusing the
     /// records kept in `cache` whose version the database still holds.
-    pub async fn records_active_since_cached(
-        &self,
-        cache: &RecordCache,
-        since: DateTime<Utc>,
-    ) -> Result<Arc<Vec<PatchRecord>>> {
-        let keys = self.store.record_versions_active_since(since).await?;
+    pub async fn records_cached(&self, cache: &RecordCache) -> Result<Arc<Vec<PatchRecord>>> {
+        let keys = self.store.record_versions().await?;
         let kept = cache.get();
         let current = match kept {
             Some(k) if k.keys == keys => k.records,

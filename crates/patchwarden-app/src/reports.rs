@@ -141,6 +141,16 @@ pub fn ended_at(r: &PatchRecord) -> Option<DateTime<Utc>> {
     }
 }
 
+/// Whether a record is still open or was closed or dismissed at or after `since`: the records
+/// [`crate::App::records_active_since`] reads, told from a record in hand.
+pub fn active_since(r: &PatchRecord, since: DateTime<Utc>) -> bool {
+    match r.state {
+        State::Closed => r.closure.as_ref().is_some_and(|c| c.stamp.at >= since),
+        State::Dismissed => r.dismissal.as_ref().is_some_and(|d| d.stamp.at >= since),
+        _ => true,
+    }
+}
+
 /// Whether a record belongs in the patch log of `period`: opened, remediated (deployed or mitigated) or
 /// ended (closed, dismissed, risk accepted) in it.
 pub fn in_patch_log(r: &PatchRecord, period: &Period) -> bool {

@@ -213,20 +213,13 @@ impl Store {
         })
     }
 
-    /// The id and version of each record [`Store::records_active_since`] reads, in id order: enough to
-    /// tell whether a copy read earlier is still current, without reading the documents.
-    pub async fn record_versions_active_since(
-        &self,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<(i64, i64)>> {
+    /// The id and version of every record, in id order: enough to tell whether a copy read earlier is
+    /// still current, without reading the documents.
+    pub async fn record_versions(&self) -> Result<Vec<(i64, i64)>> {
         on_backend!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT id, version FROM records \
-                 WHERE state NOT IN ('closed', 'dismissed') OR closed_at >= $1 ORDER BY id",
-            )
-            .bind(since)
-            .fetch_all(pool)
-            .await?;
+            let rows = sqlx::query("SELECT id, version FROM records ORDER BY id")
+                .fetch_all(pool)
+                .await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in &rows {
                 out.push((r.try_get("id")?, r.try_get("version")?));
