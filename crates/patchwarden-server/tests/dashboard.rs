@@ -3,6 +3,8 @@
 //! same database (another `serve` process), after housekeeping, and as time moves on. On SQLite always
 //! and on PostgreSQL when `PATCHWARDEN_TEST_POSTGRES_URL` is set.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,7 +18,6 @@ use patchwarden_core::{Action, PatchRecord, Severity};
 use patchwarden_server::pages::dashboard_figures;
 use patchwarden_store::RecordFilter;
 use patchwarden_store::Store;
-use sqlx::Connection;
 
 const TEAM: &str = r#"
 [[people]]
@@ -304,44 +305,6 @@ async fn story(dir: &Path, one: Store, two: Store) {
 }
 
 #[tokio::test]
-async fn the_dashboard_counts_what_a_fresh_read_counts_on_sqlite() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("pw.db");
-    let one = Store::open_sqlite(&path).await.expect("open sqlite");
-    let two = Store::open_sqlite(&path).await.expect("open sqlite again");
-    story(dir.path(), one.clone(), two.clone()).await;
-    one.close().await;
-    two.close().await;
-}
-
-#[tokio::test]
-async fn the_dashboard_counts_what_a_fresh_read_counts_on_postgres() {
-    let Ok(url) = std::env::var("PATCHWARDEN_TEST_POSTGRES_URL") else {
-        eprintln!("PATCHWARDEN_TEST_POSTGRES_URL is not set: the PostgreSQL half did not run");
-        return;
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let schema = format!(
-        "pw_dashboard_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_micros()
-    );
-    let mut admin = sqlx::PgConnection::connect(&url).await.expect("connect");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&mut admin)
-        .await
-        .expect("create schema");
-    let one = Store::open_postgres(&url, Some(&schema))
-        .await
-        .expect("open postgres");
-    let two = Store::open_postgres(&url, Some(&schema))
-        .await
-        .expect("open postgres again");
-    story(dir.path(), one.clone(), two.clone()).await;
-    one.close().await;
-    two.close().await;
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .expect("drop schema");
+async fn the_dashboard_counts_what_a_fresh_read_counts() {
+    common::on_every_backend(|dir, one, two| async move { story(&dir, one, two).await }).await;
 }
