@@ -843,7 +843,13 @@ pub struct Metrics {
     pub dismissed: usize,
 }
 
-pub fn metrics(records: &[PatchRecord], period: Period, now: DateTime<Utc>) -> Metrics {
+/// The workflow's metrics over `records` (owned or borrowed: the dashboard counts its kept copies).
+pub fn metrics<R: std::borrow::Borrow<PatchRecord>>(
+    records: &[R],
+    period: Period,
+    now: DateTime<Utc>,
+) -> Metrics {
+    let records: Vec<&PatchRecord> = records.iter().map(R::borrow).collect();
     let mut open_by_severity = SeverityCounts::default();
     let mut overdue_records = Vec::new();
     let mut permanent_fix_overdue = 0;
@@ -863,6 +869,7 @@ pub fn metrics(records: &[PatchRecord], period: Period, now: DateTime<Utc>) -> M
     overdue_records.sort_unstable();
     let remediated: Vec<&PatchRecord> = records
         .iter()
+        .copied()
         .filter(|r| r.remediated_at().is_some_and(|t| period.contains(t)))
         .collect();
     let mut counts = SeverityCounts::default();

@@ -243,10 +243,9 @@ async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> R
         Err(e) => return ApiError::from(e).into_response(),
     };
     let since = now - TimeDelta::days(90);
-    let active: Vec<PatchRecord> = records
+    let active: Vec<&PatchRecord> = records
         .iter()
         .filter(|r| patchwarden_app::reports::active_since(r, since))
-        .cloned()
         .collect();
     let mut figures = dashboard_figures(&active, now);
     figures["estate"] = match estate_summary(&app, &records).await {
@@ -293,8 +292,8 @@ async fn estate_summary(
 /// The dashboard's figures from the open records and those that ended in the last 90 days: open by
 /// severity with how many are overdue, those due within 48 hours, the share within SLA and the mean
 /// time to remediate per severity (the numbers of `report metrics`), and the chart.
-pub fn dashboard_figures(all: &[PatchRecord], now: DateTime<Utc>) -> Value {
-    let open: Vec<&PatchRecord> = all.iter().filter(|r| r.state.is_open()).collect();
+pub fn dashboard_figures(all: &[&PatchRecord], now: DateTime<Utc>) -> Value {
+    let open: Vec<&PatchRecord> = all.iter().copied().filter(|r| r.state.is_open()).collect();
     let by_severity: Vec<Value> = ["critical", "high", "medium", "low"]
         .iter()
         .map(|s| {
@@ -968,7 +967,7 @@ async fn notifications(State(state): State<Arc<ServerState>>, browser: Browser) 
 
 /// Open records at the end of each of the last `days` days, as bars of an SVG chart: positions computed
 /// here, so the template only places them (no script, no inline style).
-fn open_over_time(records: &[PatchRecord], now: DateTime<Utc>, days: i64) -> Value {
+fn open_over_time(records: &[&PatchRecord], now: DateTime<Utc>, days: i64) -> Value {
     const WIDTH: i64 = 600;
     const HEIGHT: i64 = 160;
     let counts: Vec<(DateTime<Utc>, usize)> = (0..days)

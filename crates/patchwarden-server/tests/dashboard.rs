@@ -203,12 +203,9 @@ async fn same_as_fresh(app: &App, cache: &RecordCache) -> Arc<Vec<PatchRecord>> 
         .await
         .expect("fresh read");
     assert_eq!(*kept, all, "records at {now}");
-    let active: Vec<PatchRecord> = kept
-        .iter()
-        .filter(|r| active_since(r, since))
-        .cloned()
-        .collect();
+    let active: Vec<&PatchRecord> = kept.iter().filter(|r| active_since(r, since)).collect();
     let fresh = app.records_active_since(since).await.expect("fresh read");
+    let fresh: Vec<&PatchRecord> = fresh.iter().collect();
     assert_eq!(active, fresh, "records active at {now}");
     assert_eq!(
         dashboard_figures(&active, now),
@@ -230,10 +227,9 @@ async fn story(dir: &Path, one: Store, two: Store) {
     let cache = RecordCache::default();
     app.settings.now = start() + TimeDelta::days(81);
     let kept = same_as_fresh(&app, &cache).await;
-    let active: Vec<PatchRecord> = kept
+    let active: Vec<&PatchRecord> = kept
         .iter()
         .filter(|r| active_since(r, app.settings.now - TimeDelta::days(90)))
-        .cloned()
         .collect();
     let figures = dashboard_figures(&active, app.settings.now);
     // The figures are not trivially equal: there is something to count in each.
