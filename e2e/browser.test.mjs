@@ -187,3 +187,53 @@ test('an emergency approval is refused for the Release Owner and accepted for th
 
   for (const p of [ivy, leo, rosa]) await p.context().close();
 });
+
+test('a notice is triaged from the queue: a patch record is opened with the severity chosen', { timeout: TEST_MS }, async () => {
+  const rosa = await logIn('rosa');
+  await Promise.all([rosa.waitForURL(`${BASE}/notices`), rosa.getByRole('link', { name: 'Notices', exact: true }).click()]);
+  const notice = rosa.locator('article.notice').filter({ hasText: 'Vendor storage advisory' });
+  assert.equal(await notice.count(), 1, await rosa.content());
+  assert.equal(await field(notice, 'CVE ids'), 'CVE-2024-3094');
+  assert.equal(await field(notice, 'Vendor'), 'ticket');
+  assert.equal(
+    await notice.getByRole('link', { name: /Vendor storage advisory/ }).getAttribute('href'),
+    'https://status.vendor.registry.invalid/incidents/1',
+  );
+
+  const open = notice.locator('form').filter({ hasText: 'Open a patch record' });
+  await open.getByLabel('Severity').selectOption('high');
+  await Promise.all([rosa.waitForURL(/\/records\/\d+$/), open.getByRole('button', { name: 'Open record' }).click()]);
+  assert.equal(await field(rosa, 'Severity'), 'high');
+  assert.equal(await field(rosa, 'State'), 'detected');
+  assert.match(await rosa.locator('h1').innerText(), /Vendor storage advisory CVE-2024-3094/);
+  const record = rosa.url().split('/').pop();
+
+  // Decided: gone from the queue, and shown with who decided and the record it opened.
+  await rosa.goto(`${BASE}/notices`);
+  assert.match(await rosa.locator('main').innerText(), /No untriaged notices\./);
+  await rosa.getByLabel('Show').selectOption('all');
+  await Promise.all([rosa.waitForURL(`${BASE}/notices?show=all`), rosa.getByRole('button', { name: 'Filter' }).click()]);
+  const state = await field(rosa.locator('article.notice').first(), 'State');
+  assert.match(state, new RegExp(`^opened by rosa at .*record #${record}`), state);
+  await rosa.context().close();
+});
+
+test('the tasks page leads to a run and its captured output', { timeout: TEST_MS }, async () => {
+  const leo = await logIn('leo');
+  await Promise.all([leo.waitForURL(`${BASE}/tasks`), leo.getByRole('link', { name: 'Tasks', exact: true }).click()]);
+  const row = leo.locator('tr').filter({ has: leo.getByRole('link', { name: 'purge-exports', exact: true }) });
+  assert.match(await row.innerText(), /Daily purge of temporary exports/);
+  assert.match(await row.innerText(), /GDPR Data Minimization/);
+  const last = row.getByRole('link', { name: /failed/ });
+  await Promise.all([leo.waitForURL(/\/tasks\/purge-exports\/runs\/\d+$/), last.click()]);
+  assert.equal(await field(leo, 'State'), 'failed');
+  assert.equal(await field(leo, 'Exit code'), '3');
+  const output = await leo.locator('pre.output').innerText();
+  assert.match(output, /purged <3> files/);
+  assert.match(output, /disk full/);
+
+  // The task's page lists the run, and the alert it raised.
+  await Promise.all([leo.waitForURL(`${BASE}/tasks/purge-exports`), leo.getByRole('link', { name: 'purge-exports' }).click()]);
+  assert.match(await leo.locator('section[aria-labelledby="alerts-h"]').innerText(), /task\.failed/);
+  await leo.context().close();
+});

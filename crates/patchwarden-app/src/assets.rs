@@ -88,14 +88,22 @@ fn patched_by_records(
 impl App {
     /// Every configured asset and where it stands against its cadence, now.
     pub async fn asset_statuses(&self) -> Result<Vec<AssetStatus>> {
-        let now = self.settings.now;
         let records = self
             .records(&RecordFilter {
                 open_only: false,
                 ..RecordFilter::default()
             })
             .await?;
-        let mut last = patched_by_records(&records);
+        self.asset_statuses_of(&records).await
+    }
+
+    /// [`App::asset_statuses`] over `records`, every record read already (with housekeeping applied).
+    pub async fn asset_statuses_of(
+        &self,
+        records: &[patchwarden_core::PatchRecord],
+    ) -> Result<Vec<AssetStatus>> {
+        let now = self.settings.now;
+        let mut last = patched_by_records(records);
         for p in self.store.last_asset_patches().await? {
             if last.get(&p.asset).is_none_or(|(t, _)| p.at > *t) {
                 last.insert(p.asset.clone(), (p.at, p.via));

@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod notices;
 pub mod notify;
 mod par;
+pub mod record_cache;
 pub mod records;
 pub mod reports;
 pub mod sbom;

@@ -188,18 +188,13 @@ impl App {
     }
 
     /// Records what the tool notices on its own: an SLA breach, an expired risk acceptance.
-    async fn housekeep(&self, mut record: PatchRecord) -> Result<PatchRecord> {
+    pub(crate) async fn housekeep(&self, mut record: PatchRecord) -> Result<PatchRecord> {
         let now = self.settings.now;
+        if !record.housekeeping_due(now) {
+            // The common case, without trying (and cloning the record for) each system action.
+            return Ok(record);
+        }
         for action in [Action::ExpireRiskAcceptance, Action::RecordBreach] {
-            // Cheap tests first: most records need neither, and a refused `apply` clones the record and
-            // words its refusal (a listing housekeeps every record it shows).
-            let may_apply = match action {
-                Action::ExpireRiskAcceptance => record.state == State::RiskAccepted,
-                _ => record.breach_unrecorded(now),
-            };
-            if !may_apply {
-                continue;
-            }
             let people = &self.settings.config.people;
             if let Ok(next) = workflow::apply(&record, &action, None, people, now) {
                 let event = EventDraft::new(

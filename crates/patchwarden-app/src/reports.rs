@@ -141,6 +141,16 @@ pub fn ended_at(r: &PatchRecord) -> Option<DateTime<Utc>> {
     }
 }
 
+/// Whether a record is still open or was closed or dismissed at or after `since`: the records
+/// [`crate::App::records_active_since`] reads, told from a record in hand.
+pub fn active_since(r: &PatchRecord, since: DateTime<Utc>) -> bool {
+    match r.state {
+        State::Closed => r.closure.as_ref().is_some_and(|c| c.stamp.at >= since),
+        State::Dismissed => r.dismissal.as_ref().is_some_and(|d| d.stamp.at >= since),
+        _ => true,
+    }
+}
+
 /// Whether a record belongs in the patch log of `period`: opened, remediated (deployed or mitigated) or
 /// ended (closed, dismissed, risk accepted) in it.
 pub fn in_patch_log(r: &PatchRecord, period: &Period) -> bool {
@@ -833,7 +843,13 @@ pub struct Metrics {
     pub dismissed: usize,
 }
 
-pub fn metrics(records: &[PatchRecord], period: Period, now: DateTime<Utc>) -> Metrics {
+/// The workflow's metrics over `records` (owned or borrowed: the dashboard counts its kept copies).
+pub fn metrics<R: std::borrow::Borrow<PatchRecord>>(
+    records: &[R],
+    period: Period,
+    now: DateTime<Utc>,
+) -> Metrics {
+    let records: Vec<&PatchRecord> = records.iter().map(R::borrow).collect();
     let mut open_by_severity = SeverityCounts::default();
     let mut overdue_records = Vec::new();
     let mut permanent_fix_overdue = 0;
@@ -853,6 +869,7 @@ pub fn metrics(records: &[PatchRecord], period: Period, now: DateTime<Utc>) -> M
     overdue_records.sort_unstable();
     let remediated: Vec<&PatchRecord> = records
         .iter()
+        .copied()
         .filter(|r| r.remediated_at().is_some_and(|t| period.contains(t)))
         .collect();
     let mut counts = SeverityCounts::default();

@@ -66,6 +66,8 @@ pub struct ServerState {
     pub throttle: LoginThrottle,
     /// The HTML templates (see [`pages::templates`]).
     pub templates: minijinja::Environment<'static>,
+    /// The records the dashboard counts, kept parsed between requests.
+    pub records_cache: patchwarden_app::record_cache::RecordCache,
 }
 
 impl ServerState {

@@ -13,9 +13,13 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, TimeDelta, Utc};
 use minijinja::{Environment, context};
-use patchwarden_core::Person;
+use patchwarden_app::notices::Triage;
+use patchwarden_app::notify::AlertMessage;
+use patchwarden_core::task::Trigger;
 use patchwarden_core::workflow::{PatchRecord, SlaStatus, allowed_actions};
+use patchwarden_core::{Delivery, Person, Role, Severity};
 use patchwarden_store::RecordFilter;
+use patchwarden_store::{NoticeState, RunStatus, TaskRun};
 use serde_json::{Value, json};
 
 use crate::ServerState;
@@ -39,6 +43,14 @@ pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
     env.add_template("findings.html", include_str!("../templates/findings.html"))?;
     env.add_template("assets.html", include_str!("../templates/assets.html"))?;
     env.add_template("audit.html", include_str!("../templates/audit.html"))?;
+    env.add_template("tasks.html", include_str!("../templates/tasks.html"))?;
+    env.add_template("task.html", include_str!("../templates/task.html"))?;
+    env.add_template("run.html", include_str!("../templates/run.html"))?;
+    env.add_template("notices.html", include_str!("../templates/notices.html"))?;
+    env.add_template(
+        "notifications.html",
+        include_str!("../templates/notifications.html"),
+    )?;
     Ok(env)
 }
 
@@ -53,6 +65,12 @@ pub fn routes() -> axum::Router<Arc<ServerState>> {
         .route("/findings", get(findings))
         .route("/assets", get(assets))
         .route("/audit", get(audit))
+        .route("/tasks", get(tasks))
+        .route("/tasks/{name}", get(task))
+        .route("/tasks/{name}/runs/{id}", get(task_run))
+        .route("/notices", get(notices))
+        .route("/notices/{id}/triage", post(triage))
+        .route("/notifications", get(notifications))
         .route("/static/app.css", get(css))
 }
 
@@ -217,12 +235,65 @@ fn row(r: &PatchRecord, now: DateTime<Utc>) -> Value {
 async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
     let app = state.app_as(Some(&browser.person.name));
     let now = app.settings.now;
-    // Open records and those that ended within the metrics' 90 days (the chart's 30 are within them).
-    let all = match app.records_active_since(now - TimeDelta::days(90)).await {
+    // Every record, parsed again only where it changed since the last request: the figures count the
+    // open ones and those that ended within the metrics' 90 days (the chart's 30 are within them), the
+    // estate's cadence every closed one.
+    let records = match app.records_cached(&state.records_cache).await {
         Ok(r) => r,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    let open: Vec<&PatchRecord> = all.iter().filter(|r| r.state.is_open()).collect();
+    let since = now - TimeDelta::days(90);
+    let active: Vec<&PatchRecord> = records
+        .iter()
+        .filter(|r| patchwarden_app::reports::active_since(r, since))
+        .collect();
+    let mut figures = dashboard_figures(&active, now);
+    figures["estate"] = match estate_summary(&app, &records).await {
+        Ok(e) => e,
+        Err(e) => return e.into_response(),
+    };
+    render(
+        &state,
+        StatusCode::OK,
+        "dashboard.html",
+        minijinja::value::merge_maps([
+            minijinja::Value::from_serialize(figures),
+            browser.context(),
+        ]),
+    )
+}
+
+/// What the dashboard says of the estate and the triage queue: assets whose cadence was missed or
+/// whose out-of-cycle patch is due, unsupported and nearing-end-of-life components, untriaged notices.
+async fn estate_summary(
+    app: &patchwarden_app::App,
+    records: &[PatchRecord],
+) -> Result<Value, ApiError> {
+    let assets = app.asset_statuses_of(records).await?;
+    let components = app.unsupported_report(&[]).await?;
+    let notices = app.list_notices(true).await?;
+    let missed: Vec<Value> = assets
+        .iter()
+        .filter(|a| a.missed || a.out_of_cycle)
+        .map(|a| json!({
+            "name": a.name, "layer": a.layer, "missed": a.missed, "out_of_cycle": a.out_of_cycle,
+            "next_due": a.next_due.map(minute).unwrap_or_else(|| "-".into()),
+        }))
+        .collect();
+    Ok(json!({
+        "missed": missed,
+        "unsupported": components.iter().filter(|c| c.is_unsupported()).count(),
+        "nearing_eol": components.iter().filter(|c| c.status == "nearing-eol").count(),
+        "untriaged": notices.len(),
+        "untriaged_overdue": notices.iter().filter(|n| n.overdue).count(),
+    }))
+}
+
+/// The dashboard's figures from the open records and those that ended in the last 90 days: open by
+/// severity with how many are overdue, those due within 48 hours, the share within SLA and the mean
+/// time to remediate per severity (the numbers of `report metrics`), and the chart.
+pub fn dashboard_figures(all: &[&PatchRecord], now: DateTime<Utc>) -> Value {
+    let open: Vec<&PatchRecord> = all.iter().copied().filter(|r| r.state.is_open()).collect();
     let by_severity: Vec<Value> = ["critical", "high", "medium", "low"]
         .iter()
         .map(|s| {
@@ -240,9 +311,8 @@ async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> R
         .filter(|r| r.due_at.is_some_and(|d| d - now <= soon))
         .map(|r| row(r, now))
         .collect();
-    // The numbers are the report's (`report metrics`), over the last 90 days.
     let m = patchwarden_app::reports::metrics(
-        &all,
+        all,
         patchwarden_app::reports::Period::last_days(90, None, None, now),
         now,
     );
@@ -263,13 +333,8 @@ async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> R
     .iter()
     .map(|(s, h)| json!({ "severity": s, "hours": h.map_or_else(|| "-".to_owned(), |h| format!("{h:.1} h")) }))
     .collect();
-    let chart = open_over_time(&all, now, 30);
-    render(
-        &state,
-        StatusCode::OK,
-        "dashboard.html",
-        context! { by_severity, due, within_sla, mttr, chart, ..browser.context() },
-    )
+    let chart = open_over_time(all, now, 30);
+    json!({ "by_severity": by_severity, "due": due, "within_sla": within_sla, "mttr": mttr, "chart": chart })
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -516,30 +581,45 @@ async fn findings(
 
 async fn assets(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
     let app = state.app_as(Some(&browser.person.name));
-    let (stored, records) = match (
-        state.store.assets().await,
-        app.records(&RecordFilter::default()).await,
-    ) {
-        (Ok(a), Ok(r)) => (a, r),
-        (Err(e), _) => return ApiError::from(e).into_response(),
-        (_, Err(e)) => return ApiError::from(e).into_response(),
+    let records = match app.records_cached(&state.records_cache).await {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
     };
-    let rows: Vec<Value> = stored
+    // What `assets list` and `report unsupported` print.
+    let (statuses, components) = match (
+        app.asset_statuses_of(&records).await,
+        app.unsupported_report(&[]).await,
+    ) {
+        (Ok(a), Ok(c)) => (a, c),
+        (Err(e), _) | (_, Err(e)) => return ApiError::from(e).into_response(),
+    };
+    let rows: Vec<Value> = statuses
         .iter()
-        .filter(|a| a.active)
         .map(|a| {
-            let of = records.iter().filter(|r| r.asset == a.asset.name);
-            let open = of.clone().filter(|r| r.state.is_open()).count();
-            let last = of
-                .filter_map(patchwarden_app::reports::ended_at)
-                .max()
-                .map(minute)
-                .unwrap_or_else(|| "never".into());
+            let parts: Vec<Value> = components
+                .iter()
+                .filter(|c| c.asset.as_deref() == Some(a.name.as_str()))
+                .map(|c| {
+                    json!({
+                        "product": c.component.product, "version": c.component.version,
+                        "found_in": c.component.source,
+                        "status": c.status, "needs_action": c.needs_action(),
+                        "eol": c.eol.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+                        "upgrade_to": c.upgrade_to.clone().unwrap_or_else(|| "-".into()),
+                    })
+                })
+                .collect();
             json!({
-                "name": a.asset.name, "layer": a.asset.layer,
-                "owner": a.asset.owner.clone().unwrap_or_else(|| "-".into()),
-                "environment": a.asset.environment.clone().unwrap_or_else(|| "-".into()),
-                "open": open, "last_patched": last,
+                "name": a.name, "layer": a.layer,
+                "owner": a.owner.clone().unwrap_or_else(|| "-".into()),
+                "environment": a.environment.clone().unwrap_or_else(|| "-".into()),
+                "cadence": a.cadence.clone().unwrap_or_else(|| "-".into()),
+                "open": a.open_records, "open_critical": a.open_critical,
+                "last_patched": a.last_patched.map(minute).unwrap_or_else(|| "never".into()),
+                "last_patched_via": a.last_patched_via.clone().unwrap_or_default(),
+                "next_due": a.next_due.map(minute).unwrap_or_else(|| "-".into()),
+                "missed": a.missed, "out_of_cycle": a.out_of_cycle,
+                "components": parts,
             })
         })
         .collect();
@@ -592,9 +672,302 @@ async fn audit(State(state): State<Arc<ServerState>>, browser: Browser) -> Respo
     )
 }
 
+fn run_row(run: &TaskRun) -> Value {
+    json!({
+        "id": run.id,
+        "task": run.task,
+        "status": run.status.as_str(),
+        "ok": matches!(run.status, RunStatus::Succeeded | RunStatus::Running),
+        "origin": run.origin,
+        "runner": run.runner,
+        "started": minute(run.started_at),
+        "ended": run.ended_at.map(minute).unwrap_or_else(|| "-".into()),
+        "duration": run.duration().map_or_else(|| "-".into(), |d| {
+            let ms = d.num_milliseconds();
+            if ms < 60_000 { format!("{:.1} s", ms as f64 / 1000.0) } else { patchwarden_app::reports::human(d) }
+        }),
+        "exit_code": run.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
+        "detail": run.detail,
+    })
+}
+
+/// The alerts raised about a task (failed, timed out, missed, abandoned, too short), newest first.
+async fn task_alerts(state: &ServerState, task: &str) -> Result<Vec<Value>, ApiError> {
+    let events = state
+        .store
+        .audit_events_for(&format!("task:{task}"))
+        .await?;
+    Ok(events
+        .iter()
+        .rev()
+        .flat_map(AlertMessage::from_event)
+        .map(|a| json!({ "kind": a.kind, "severity": a.severity.as_str(), "message": a.message, "at": minute(a.at) }))
+        .collect())
+}
+
+/// How many of a task's runs and alerts its page lists.
+const TASK_HISTORY: i64 = 50;
+
+async fn tasks(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
+    let app = state.app_as(Some(&browser.person.name));
+    let now = app.settings.now;
+    let mut rows = Vec::new();
+    // What `tasks list` prints, with each task's latest alert.
+    for t in app.tasks() {
+        let last = match state.store.task_runs(&t.name, 1).await {
+            Ok(runs) => runs.first().map(run_row),
+            Err(e) => return ApiError::from(e).into_response(),
+        };
+        let alerts = match task_alerts(&state, &t.name).await {
+            Ok(a) => a,
+            Err(e) => return e.into_response(),
+        };
+        rows.push(json!({
+            "name": t.name,
+            "schedule": t.schedule.describe(),
+            "kind": match t.trigger { Trigger::Scheduled => "scheduled", Trigger::Heartbeat { .. } => "heartbeat" },
+            "enabled": t.enabled,
+            "next_run": t.schedule.next_after(now).ok().filter(|_| t.enabled).map_or_else(|| "disabled".into(), minute),
+            "purpose": t.purpose, "compliance": t.compliance, "asset": t.asset,
+            "last": last,
+            "alerts": alerts.len(),
+            "latest_alert": alerts.first(),
+        }));
+    }
+    render(
+        &state,
+        StatusCode::OK,
+        "tasks.html",
+        context! { tasks => rows, ..browser.context() },
+    )
+}
+
+async fn task(
+    State(state): State<Arc<ServerState>>,
+    browser: Browser,
+    Path(name): Path<String>,
+) -> Response {
+    let app = state.app_as(Some(&browser.person.name));
+    let Some(spec) = app.tasks().into_iter().find(|t| t.name == name) else {
+        return ApiError::not_found(format!("no task named {name:?}")).into_response();
+    };
+    let (runs, alerts) = match (
+        app.task_history(&name, TASK_HISTORY).await,
+        task_alerts(&state, &name).await,
+    ) {
+        (Ok(r), Ok(a)) => (r, a),
+        (Err(e), _) => return ApiError::from(e).into_response(),
+        (_, Err(e)) => return e.into_response(),
+    };
+    let command = if spec.command.is_empty() {
+        "(heartbeat: reported by an external cron)".to_owned()
+    } else {
+        spec.command.join(" ")
+    };
+    render(
+        &state,
+        StatusCode::OK,
+        "task.html",
+        context! {
+            task => json!({
+                "name": spec.name, "schedule": spec.schedule.describe(), "command": command,
+                "purpose": spec.purpose, "compliance": spec.compliance, "asset": spec.asset,
+                "enabled": spec.enabled, "timeout": spec.timeout.to_string(),
+            }),
+            runs => runs.iter().map(run_row).collect::<Vec<_>>(),
+            alerts => alerts.into_iter().take(usize::try_from(TASK_HISTORY).unwrap_or(50)).collect::<Vec<_>>(),
+            ..browser.context()
+        },
+    )
+}
+
+async fn task_run(
+    State(state): State<Arc<ServerState>>,
+    browser: Browser,
+    Path((name, id)): Path<(String, i64)>,
+) -> Response {
+    let app = state.app_as(Some(&browser.person.name));
+    // What `tasks logs RUN_ID` prints; the output is escaped by the template like every value.
+    let run = match app.task_run(id).await {
+        Ok(r) if r.task == name => r,
+        Ok(_) => {
+            return ApiError::not_found(format!("task {name} has no run {id}")).into_response();
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    render(
+        &state,
+        StatusCode::OK,
+        "run.html",
+        context! {
+            run => run_row(&run),
+            output => run.output,
+            output_dropped => run.output_dropped,
+            ..browser.context()
+        },
+    )
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct NoticeFilter {
+    /// `untriaged` (the default), `all`, `opened` or `dismissed`.
+    show: Option<String>,
+}
+
+async fn notices(
+    State(state): State<Arc<ServerState>>,
+    browser: Browser,
+    filter: Result<Query<NoticeFilter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let show = filter
+        .map(|Query(f)| f)
+        .unwrap_or_default()
+        .show
+        .filter(|s| ["all", "opened", "dismissed"].contains(&s.as_str()))
+        .unwrap_or_else(|| "untriaged".into());
+    notices_page(&state, &browser, &show, StatusCode::OK, None).await
+}
+
+async fn notices_page(
+    state: &ServerState,
+    browser: &Browser,
+    show: &str,
+    status: StatusCode,
+    refusal: Option<Value>,
+) -> Response {
+    let app = state.app_as(Some(&browser.person.name));
+    let mut listed = match app.list_notices(show == "untriaged").await {
+        Ok(n) => n,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    listed.retain(|n| show == "all" || n.notice.state.as_str() == show);
+    // Untriaged first (the oldest first, as listed), then the decided ones.
+    listed.sort_by_key(|n| n.notice.state != NoticeState::Untriaged);
+    let rows: Vec<Value> = listed
+        .iter()
+        .map(|l| {
+            let n = &l.notice;
+            json!({
+                "id": n.id, "title": n.notice.title, "vendor": n.notice.vendor, "link": n.notice.link,
+                "source": n.notice.source, "asset": n.notice.asset, "cves": n.notice.cves,
+                "severity": n.notice.severity.map(|s| s.as_str()),
+                "received": minute(n.received_at), "state": n.state.as_str(),
+                "untriaged": n.state == NoticeState::Untriaged, "overdue": l.overdue,
+                "triaged_by": n.triaged_by, "triaged": n.triaged_at.map(minute),
+                "reason": n.reason, "record": n.record_id,
+            })
+        })
+        .collect();
+    let assets: Vec<String> = state
+        .settings
+        .config
+        .assets
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    render(
+        state,
+        status,
+        "notices.html",
+        context! {
+            notices => rows, show, assets, refusal,
+            can_triage => browser.person.roles.iter().any(|r| TRIAGERS.contains(r)),
+            ..browser.context()
+        },
+    )
+}
+
+/// The roles that may triage a notice: shown the forms (the use case checks again).
+const TRIAGERS: [Role; 3] = [
+    Role::EngineeringLead,
+    Role::IncidentCommander,
+    Role::ReleaseOwner,
+];
+
+async fn triage(
+    State(state): State<Arc<ServerState>>,
+    browser: Browser,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    if !browser.csrf_ok(&form) {
+        return expired_form();
+    }
+    let field = |k: &str| form.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let decision = match field("decision") {
+        Some("open-record") => match field("severity").map(str::parse::<Severity>).transpose() {
+            Ok(severity) => Ok(Triage::OpenRecord {
+                severity,
+                asset: field("asset").map(str::to_owned),
+            }),
+            Err(e) => Err(ApiError::bad_request(format!("severity: {e}"))),
+        },
+        Some("dismiss") => Ok(Triage::Dismiss {
+            reason: field("reason").unwrap_or_default().to_owned(),
+        }),
+        _ => Err(ApiError::bad_request("decision: open-record or dismiss")),
+    };
+    let app = state.app_as(Some(&browser.person.name));
+    let outcome = match decision {
+        Ok(d) => app.triage_notice(id, d).await.map_err(ApiError::from),
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(t) => match t.record {
+            Some(r) => Redirect::to(&format!("/records/{}", r.id)).into_response(),
+            None => Redirect::to("/notices").into_response(),
+        },
+        Err(e) if e.status == StatusCode::NOT_FOUND => e.into_response(),
+        Err(e) => {
+            let refusal = json!({ "notice": id, "detail": e.detail, "status": e.status.as_u16() });
+            notices_page(&state, &browser, "untriaged", e.status, Some(refusal)).await
+        }
+    }
+}
+
+/// How many deliveries the notifications page lists.
+const DELIVERIES: i64 = 200;
+
+async fn notifications(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
+    // What `notify log` prints.
+    let deliveries = match state.store.deliveries(DELIVERIES).await {
+        Ok(d) => d,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let rows: Vec<Value> = deliveries
+        .iter()
+        .map(|d| json!({
+            "at": minute(d.at), "channel": d.channel, "kind": d.kind, "subject": d.subject,
+            "status": d.status, "ok": d.status != "failed", "attempts": d.attempts, "error": d.error,
+            "event": d.event_seq,
+        }))
+        .collect();
+    let channels: Vec<Value> = state
+        .settings
+        .config
+        .notify
+        .iter()
+        // The kind only: a webhook's URL can hold its secret.
+        .map(|c| {
+            let kind = match c.delivery {
+                Delivery::Webhook { .. } => "webhook",
+                Delivery::Email { .. } => "e-mail",
+                Delivery::Command { .. } => "command",
+            };
+            json!({ "name": c.name, "kind": kind, "events": c.events, "min_severity": c.min_severity.as_str() })
+        })
+        .collect();
+    render(
+        &state,
+        StatusCode::OK,
+        "notifications.html",
+        context! { deliveries => rows, channels, ..browser.context() },
+    )
+}
+
 /// Open records at the end of each of the last `days` days, as bars of an SVG chart: positions computed
 /// here, so the template only places them (no script, no inline style).
-fn open_over_time(records: &[PatchRecord], now: DateTime<Utc>, days: i64) -> Value {
+fn open_over_time(records: &[&PatchRecord], now: DateTime<Utc>, days: i64) -> Value {
     const WIDTH: i64 = 600;
     const HEIGHT: i64 = 160;
     let counts: Vec<(DateTime<Utc>, usize)> = (0..days)

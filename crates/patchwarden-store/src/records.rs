@@ -234,6 +234,45 @@ impl Store {
         })
     }
 
+    /// The id and version of every record, in id order: enough to tell whether a copy read earlier is
+    /// still current, without reading the documents.
+    pub async fn record_versions(&self) -> Result<Vec<(i64, i64)>> {
+        on_backend!(self, pool => {
+            let rows = sqlx::query("SELECT id, version FROM records ORDER BY id")
+                .fetch_all(pool)
+                .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push((r.try_get("id")?, r.try_get("version")?));
+            }
+            Ok(out)
+        })
+    }
+
+    /// The records with these ids (those that exist), in id order.
+    pub async fn records_by_id(&self, ids: &[i64]) -> Result<Vec<PatchRecord>> {
+        let mut out = Vec::with_capacity(ids.len());
+        // Bounded statements: SQLite allows 32,766 parameters, PostgreSQL 65,535.
+        for chunk in ids.chunks(500) {
+            let params: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT document FROM records WHERE id IN ({}) ORDER BY id",
+                params.join(", ")
+            );
+            on_backend!(self, pool => {
+                let mut query = sqlx::query(&sql);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                for r in &query.fetch_all(pool).await? {
+                    out.push(from_document(r.try_get("document")?)?);
+                }
+            });
+        }
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
     /// The record still open for this vulnerability on this asset, if any (a finding that reappears
     /// joins it).
     pub async fn open_record_for(

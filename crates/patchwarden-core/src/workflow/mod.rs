@@ -375,6 +375,18 @@ impl PatchRecord {
             && self.state.is_open()
             && matches!(self.sla(now), SlaStatus::Overdue { .. })
     }
+
+    /// Whether patchwarden has something to record on its own about this record at `now`: an approved
+    /// risk acceptance that has expired, or an SLA breach not yet recorded (the system actions'
+    /// conditions, checked without building the changed record).
+    pub fn housekeeping_due(&self, now: DateTime<Utc>) -> bool {
+        let acceptance_expired = self.state == State::RiskAccepted
+            && self
+                .risk
+                .as_ref()
+                .is_some_and(|r| r.approved.is_some() && r.expires_at <= now);
+        acceptance_expired || self.breach_unrecorded(now)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -689,3 +689,55 @@ fn the_expedited_tester_is_the_role_the_policy_names() {
     let by_owner = step(&r, &passing(), &tm.owner, &tm, t(3));
     assert!(!by_owner.tests[0].expedited);
 }
+
+#[test]
+fn housekeeping_is_due_exactly_when_a_system_action_applies() {
+    let tm = team();
+    let open = record(Some(Severity::Critical));
+    let assessed = step(
+        &record(Some(Severity::High)),
+        &assess(),
+        &tm.lead,
+        &tm,
+        t(1),
+    );
+    let ask = Action::RequestRiskAcceptance {
+        reason: Some("internal tool only".into()),
+        expires_at: Some(t(24 * 30)),
+    };
+    let requested = step(&assessed, &ask, &tm.lead, &tm, t(2));
+    let other_lead = person("lena", &[Role::EngineeringLead]);
+    let accepted = step(
+        &requested,
+        &Action::ApproveRiskAcceptance,
+        &other_lead,
+        &tm,
+        t(3),
+    );
+    let breached = apply(&open, &Action::RecordBreach, None, &tm.all, t(49)).expect("breach");
+    let dismissed = step(
+        &open,
+        &Action::Dismiss {
+            kind: DismissKind::NotAffected,
+            justification: Some("never called".into()),
+        },
+        &tm.lead,
+        &tm,
+        t(1),
+    );
+    for r in [
+        &open, &assessed, &requested, &accepted, &breached, &dismissed,
+    ] {
+        for hours in [0, 47, 49, 24 * 29, 24 * 31, 24 * 60] {
+            let any = [Action::ExpireRiskAcceptance, Action::RecordBreach]
+                .iter()
+                .any(|a| apply(r, a, None, &tm.all, t(hours)).is_ok());
+            assert_eq!(
+                r.housekeeping_due(t(hours)),
+                any,
+                "record in {} at {hours} h",
+                r.state.as_str()
+            );
+        }
+    }
+}
