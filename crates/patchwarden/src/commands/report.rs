@@ -67,35 +67,16 @@ fn emit(text: &str, output: Option<&Path>, what: &str) -> anyhow::Result<()> {
 }
 
 pub async fn run(global: &GlobalArgs, cmd: ReportCommand) -> anyhow::Result<Outcome> {
-    // Check the arguments before touching the database.
-    let bounds = match &cmd {
-        ReportCommand::PatchLog { since, until, .. }
-        | ReportCommand::Metrics { since, until, .. } => {
-            period(since.as_deref(), until.as_deref())?
-        }
-        ReportCommand::Vex { .. } | ReportCommand::Unsupported { .. } => Period::default(),
-    };
-    if let ReportCommand::Unsupported {
-        paths,
-        format,
-        output,
-        fail,
-    } = cmd
-    {
-        return unsupported(global, &paths, format, output.as_deref(), fail).await;
-    }
-    let (app, _) = App::open(settings::resolve(global)?).await?;
-    let records = app
-        .records(&RecordFilter {
-            open_only: false,
-            ..RecordFilter::default()
-        })
-        .await;
-    app.store.close().await;
-    let records = records?;
-    let now = app.settings.now;
     match cmd {
-        ReportCommand::PatchLog { format, output, .. } => {
+        ReportCommand::PatchLog {
+            since,
+            until,
+            format,
+            output,
+        } => {
+            // The arguments are checked before the database is touched.
+            let bounds = period(since.as_deref(), until.as_deref())?;
+            let (records, now) = every_record(global).await?;
             let log = reports::patch_log(&records, bounds, now);
             let text = match format {
                 PatchLogFormat::Markdown => reports::patch_log_markdown(&log),
@@ -108,7 +89,13 @@ pub async fn run(global: &GlobalArgs, cmd: ReportCommand) -> anyhow::Result<Outc
                 &format!("{} records", log.records.len()),
             )?;
         }
-        ReportCommand::Metrics { format, .. } => {
+        ReportCommand::Metrics {
+            since,
+            until,
+            format,
+        } => {
+            let bounds = period(since.as_deref(), until.as_deref())?;
+            let (records, now) = every_record(global).await?;
             let p = Period::last_days(90, bounds.since, bounds.until, now);
             let m = reports::metrics(&records, p, now);
             let text = match format {
@@ -117,8 +104,8 @@ pub async fn run(global: &GlobalArgs, cmd: ReportCommand) -> anyhow::Result<Outc
             };
             emit(&text, None, "")?;
         }
-        ReportCommand::Unsupported { .. } => unreachable!("handled above"),
         ReportCommand::Vex { format, output } => {
+            let (records, now) = every_record(global).await?;
             let VexFormat::CyclonedxJson = format;
             let doc = reports::vex(&records, now, &serial(&records, now));
             let stated = doc["vulnerabilities"].as_array().map_or(0, Vec::len);
@@ -128,8 +115,27 @@ pub async fn run(global: &GlobalArgs, cmd: ReportCommand) -> anyhow::Result<Outc
                 &format!("{stated} statements"),
             )?;
         }
+        ReportCommand::Unsupported {
+            paths,
+            format,
+            output,
+            fail,
+        } => return unsupported(global, &paths, format, output.as_deref(), fail).await,
     }
     Ok(Outcome::Ok)
+}
+
+/// Every record, closed ones included, and the clock the reports are made at.
+async fn every_record(global: &GlobalArgs) -> anyhow::Result<(Vec<PatchRecord>, DateTime<Utc>)> {
+    let (app, _) = App::open(settings::resolve(global)?).await?;
+    let records = app
+        .records(&RecordFilter {
+            open_only: false,
+            ..RecordFilter::default()
+        })
+        .await;
+    app.store.close().await;
+    Ok((records?, app.settings.now))
 }
 
 async fn unsupported(
