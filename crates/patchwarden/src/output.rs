@@ -49,6 +49,26 @@ pub fn severity_style(severity: Severity) -> Style {
     }
 }
 
+/// The heading of one severity's group of findings in a table: `HIGH (3)`, in the severity's colour.
+pub fn severity_heading(level: &str, count: usize) -> String {
+    let heading = format!("{} ({count})", level.to_uppercase());
+    match level.parse::<Severity>() {
+        Ok(s) => heading.style(severity_style(s)).to_string(),
+        Err(_) => heading.bold().to_string(),
+    }
+}
+
+/// The outcome of `--fail-on LEVEL`: failed when anything is at or above that severity.
+pub fn fail_on(
+    level: Option<&str>,
+    count_at_or_above: impl Fn(Severity) -> usize,
+) -> crate::Outcome {
+    match level.and_then(|s| s.parse::<Severity>().ok()) {
+        Some(t) if count_at_or_above(t) > 0 => crate::Outcome::Failed,
+        _ => crate::Outcome::Ok,
+    }
+}
+
 pub fn good(text: &str) -> String {
     text.green().bold().to_string()
 }

@@ -9,12 +9,12 @@ use patchwarden_app::App;
 use patchwarden_app::import::{
     DependabotSource, GITHUB_API_URL, ImportRequest, ImportResult, fetch_dependabot_alerts,
 };
-use patchwarden_core::{ForgeKind, Severity};
+use patchwarden_core::ForgeKind;
 use patchwarden_imports::Format as ReportFormat;
 
 use crate::Outcome;
 use crate::cli::{Format, GlobalArgs, ImportArgs};
-use crate::output::{dim, good, print_json, severity_style, warn};
+use crate::output::{dim, fail_on, good, print_json, severity_heading, warn};
 use crate::settings;
 
 pub async fn run(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<Outcome> {
@@ -114,14 +114,9 @@ pub async fn run(global: &GlobalArgs, args: ImportArgs) -> anyhow::Result<Outcom
             }
         }
     }
-    let threshold = args
-        .fail_on
-        .as_deref()
-        .and_then(|s| s.parse::<Severity>().ok());
-    Ok(match threshold {
-        Some(t) if result.count_at_or_above(t) > 0 => Outcome::Failed,
-        _ => Outcome::Ok,
-    })
+    Ok(fail_on(args.fail_on.as_deref(), |t| {
+        result.count_at_or_above(t)
+    }))
 }
 
 fn print_table(r: &ImportResult) -> anyhow::Result<()> {
@@ -134,11 +129,7 @@ fn print_table(r: &ImportResult) -> anyhow::Result<()> {
         if group.is_empty() {
             continue;
         }
-        let heading = format!("{} ({})", level.to_uppercase(), group.len());
-        match level.parse::<Severity>() {
-            Ok(s) => writeln!(out, "\n{}", heading.style(severity_style(s)))?,
-            Err(_) => writeln!(out, "\n{}", heading.bold())?,
-        }
+        writeln!(out, "\n{}", severity_heading(level, group.len()))?;
         for f in group {
             let names = if f.vulnerability == f.advisory_id {
                 f.advisory_id.clone()

@@ -5,11 +5,10 @@ use std::io::Write;
 use owo_colors::OwoColorize;
 use patchwarden_app::App;
 use patchwarden_app::scan::{ScanRequest, ScanResult};
-use patchwarden_core::Severity;
 
 use crate::Outcome;
 use crate::cli::{GlobalArgs, ScanArgs, ScanFormat};
-use crate::output::{dim, good, severity_style, warn};
+use crate::output::{dim, fail_on, good, severity_heading, warn};
 use crate::settings;
 
 mod reports;
@@ -58,14 +57,9 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> anyhow::Result<Outcome>
             writeln!(err, "{} {w}", warn("warning:"))?;
         }
     }
-    let threshold = args
-        .fail_on
-        .as_deref()
-        .and_then(|s| s.parse::<Severity>().ok());
-    Ok(match threshold {
-        Some(t) if result.count_at_or_above(t) > 0 => Outcome::Failed,
-        _ => Outcome::Ok,
-    })
+    Ok(fail_on(args.fail_on.as_deref(), |t| {
+        result.count_at_or_above(t)
+    }))
 }
 
 fn print_table(r: &ScanResult) -> anyhow::Result<()> {
@@ -78,11 +72,7 @@ fn print_table(r: &ScanResult) -> anyhow::Result<()> {
         if group.is_empty() {
             continue;
         }
-        let heading = format!("{} ({})", level.to_uppercase(), group.len());
-        match level.parse::<Severity>() {
-            Ok(s) => writeln!(out, "\n{}", heading.style(severity_style(s)))?,
-            Err(_) => writeln!(out, "\n{}", heading.bold())?,
-        }
+        writeln!(out, "\n{}", severity_heading(level, group.len()))?;
         for f in group {
             let fixed = f
                 .remediation
