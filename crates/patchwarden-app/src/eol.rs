@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError};
 
 use chrono::{DateTime, Utc};
 
@@ -229,6 +230,19 @@ impl App {
     }
 }
 
+/// The components of the configured assets as [`App::unsupported_report`] finds them, kept for a while:
+/// finding them reads every asset's scan targets (image tarballs included), too much for a page shown on
+/// every visit, while what they say changes with a rebuild or a day, not within minutes.
+#[derive(Debug, Default)]
+pub struct ComponentCache {
+    kept: std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<ComponentStatus>>)>>,
+}
+
+impl ComponentCache {
+    /// How long a reading is kept.
+    pub const KEEP: std::time::Duration = std::time::Duration::from_secs(300);
+}
+
 impl App {
     /// The evidence of `report unsupported`: every component of every configured asset (found in its
     /// scan targets, or declared), and of `paths` (each its own asset, named after it), with its status.
@@ -277,6 +291,28 @@ impl App {
             out.extend(self.components_of(&asset, &inventory).await?);
         }
         Ok(out)
+    }
+}
+
+impl App {
+    /// The configured assets' components, read again when the kept reading is older than
+    /// [`ComponentCache::KEEP`].
+    pub async fn components_cached(
+        &self,
+        cache: &ComponentCache,
+    ) -> Result<Arc<Vec<ComponentStatus>>> {
+        let fresh = |kept: &Option<(std::time::Instant, Arc<Vec<ComponentStatus>>)>| {
+            kept.as_ref()
+                .filter(|(at, _)| at.elapsed() < ComponentCache::KEEP)
+                .map(|(_, c)| Arc::clone(c))
+        };
+        if let Some(c) = fresh(&cache.kept.lock().unwrap_or_else(PoisonError::into_inner)) {
+            return Ok(c);
+        }
+        let components = Arc::new(self.unsupported_report(&[]).await?);
+        *cache.kept.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((std::time::Instant::now(), Arc::clone(&components)));
+        Ok(components)
     }
 }
 

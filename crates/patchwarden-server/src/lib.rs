@@ -68,6 +68,8 @@ pub struct ServerState {
     pub templates: minijinja::Environment<'static>,
     /// The records the dashboard counts, kept parsed between requests.
     pub records_cache: patchwarden_app::record_cache::RecordCache,
+    /// The assets' components the dashboard counts, kept for a few minutes.
+    pub components_cache: patchwarden_app::eol::ComponentCache,
 }
 
 impl ServerState {

@@ -248,7 +248,7 @@ async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> R
         .filter(|r| patchwarden_app::reports::active_since(r, since))
         .collect();
     let mut figures = dashboard_figures(&active, now);
-    figures["estate"] = match estate_summary(&app, &records).await {
+    figures["estate"] = match estate_summary(&state, &app, &records).await {
         Ok(e) => e,
         Err(e) => return e.into_response(),
     };
@@ -266,11 +266,12 @@ async fn dashboard(State(state): State<Arc<ServerState>>, browser: Browser) -> R
 /// What the dashboard says of the estate and the triage queue: assets whose cadence was missed or
 /// whose out-of-cycle patch is due, unsupported and nearing-end-of-life components, untriaged notices.
 async fn estate_summary(
+    state: &ServerState,
     app: &patchwarden_app::App,
     records: &[PatchRecord],
 ) -> Result<Value, ApiError> {
     let assets = app.asset_statuses_of(records).await?;
-    let components = app.unsupported_report(&[]).await?;
+    let components = app.components_cached(&state.components_cache).await?;
     let notices = app.list_notices(true).await?;
     let missed: Vec<Value> = assets
         .iter()

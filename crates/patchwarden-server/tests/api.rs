@@ -112,6 +112,7 @@ fn start(rt: &tokio::runtime::Runtime, settings: Settings, store: Store) -> Stri
         throttle: LoginThrottle::default(),
         templates: patchwarden_server::pages::templates().expect("templates"),
         records_cache: Default::default(),
+        components_cache: Default::default(),
     });
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))

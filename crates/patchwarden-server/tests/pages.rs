@@ -294,6 +294,7 @@ async fn story(dir: &Path, one: Store, two: Store) {
         throttle: LoginThrottle::default(),
         templates: patchwarden_server::pages::templates().expect("templates"),
         records_cache: Default::default(),
+        components_cache: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

@@ -82,6 +82,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<Outcome
         throttle: LoginThrottle::default(),
         templates: patchwarden_server::pages::templates()?,
         records_cache: Default::default(),
+        components_cache: Default::default(),
     });
     tracing::info!(address = %local, database = app.store.backend_name(), "serving");
     // The bound address on stdout, so a script that asked for port 0 can find it.
