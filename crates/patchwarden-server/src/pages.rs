@@ -51,6 +51,10 @@ pub fn templates() -> Result<Environment<'static>, minijinja::Error> {
         "notifications.html",
         include_str!("../templates/notifications.html"),
     )?;
+    env.add_template(
+        "patch_log.html",
+        include_str!("../templates/patch_log.html"),
+    )?;
     Ok(env)
 }
 
@@ -65,6 +69,7 @@ pub fn routes() -> axum::Router<Arc<ServerState>> {
         .route("/findings", get(findings))
         .route("/assets", get(assets))
         .route("/audit", get(audit))
+        .route("/patch-log", get(patch_log))
         .route("/tasks", get(tasks))
         .route("/tasks/{name}", get(task))
         .route("/tasks/{name}/runs/{id}", get(task_run))
@@ -634,6 +639,100 @@ async fn assets(State(state): State<Arc<ServerState>>, browser: Browser) -> Resp
 
 /// How many of the latest events the audit page lists.
 const LATEST_EVENTS: i64 = 50;
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct PeriodFilter {
+    since: Option<String>,
+    until: Option<String>,
+}
+
+/// The patch log of a period (`report patch-log`), all of it by default, with its downloads.
+async fn patch_log(
+    State(state): State<Arc<ServerState>>,
+    browser: Browser,
+    filter: Result<Query<PeriodFilter>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Query(filter) = match filter {
+        Ok(f) => f,
+        Err(e) => return ApiError::bad_request(e.body_text()).into_response(),
+    };
+    let given = |t: &Option<String>| t.clone().filter(|t| !t.trim().is_empty());
+    let (since, until) = (given(&filter.since), given(&filter.until));
+    let period = match (
+        api::date("since", since.as_ref()),
+        api::date("until", until.as_ref()),
+    ) {
+        (Ok(since), Ok(until)) => patchwarden_app::reports::Period { since, until },
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+    };
+    let app = state.app_as(Some(&browser.person.name));
+    let records = match app.records_cached(&state.records_cache).await {
+        Ok(r) => r,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let log = patchwarden_app::reports::patch_log(&records, period, app.settings.now);
+    let rows: Vec<Value> = log
+        .records
+        .iter()
+        .map(|r| {
+            let tests: Vec<String> = r
+                .validation
+                .tests
+                .iter()
+                .map(|t| format!("{}/{} passed", t.passed, t.tests))
+                .collect();
+            json!({
+                "id": r.id, "title": r.title, "state": r.state,
+                "severity": r.severity.map_or("unknown", |s| s.as_str()),
+                "discovered": minute(r.discovered),
+                "due": r.due.map(minute).unwrap_or_else(|| "-".into()),
+                "resolution": match r.resolution.at {
+                    Some(at) => format!("{} {}", to_text(&r.resolution.kind), minute(at)),
+                    None => to_text(&r.resolution.kind),
+                },
+                "sla": r.sla.text,
+                "tests": if tests.is_empty() { "-".to_owned() } else { tests.join(", ") },
+                "release_owner": r.release_owner.clone().unwrap_or_else(|| "-".into()),
+            })
+        })
+        .collect();
+    let mut query = String::new();
+    for (key, value) in [("since", &since), ("until", &until)] {
+        if let Some(v) = value {
+            query.push_str(&format!("&{key}={}", urlencoding(v)));
+        }
+    }
+    render(
+        &state,
+        StatusCode::OK,
+        "patch_log.html",
+        context! {
+            rows, summary => minijinja::Value::from_serialize(&log.summary),
+            since => since.unwrap_or_default(), until => until.unwrap_or_default(), query,
+            ..browser.context()
+        },
+    )
+}
+
+/// A serialised enum's name (`risk_accepted`) as people read it (`risk accepted`).
+fn to_text<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_default()
+}
+
+/// Percent-encodes a query value: only unreserved characters pass as they are.
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 async fn audit(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
     let verified = match state.store.verify_audit(None).await {

@@ -309,6 +309,7 @@ async fn story(dir: &Path, one: Store, two: Store) {
         tasks(&base, run);
         notices(&base);
         estate(&base);
+        patch_log(&base);
     });
     let events = app
         .store
@@ -526,6 +527,42 @@ fn estate(base: &str) {
             dashboard.text
         );
     }
+}
+
+/// The patch log of a period, with the record the triage opened (its title escaped) and the downloads
+/// of the same period; a period that is no date is refused.
+fn patch_log(base: &str) {
+    let vic = Browser::login(base, "vic");
+    let all = vic.get("/patch-log");
+    assert_eq!(all.status, 200);
+    for shown in [
+        "&lt;i&gt;Storage&lt;&#x2f;i&gt; advisory",
+        "<dt>Records</dt><dd>1</dd>",
+        "href=\"/api/v1/reports/patch-log?format=csv\"",
+    ] {
+        assert!(all.text.contains(shown), "{shown:?} in {}", all.text);
+    }
+    assert!(!all.text.contains("<i>Storage"), "titles are escaped");
+    let since = vic.get("/patch-log?since=2020-01-01&until=2099-01-01");
+    assert!(
+        since.text.contains("<dt>Records</dt><dd>1</dd>"),
+        "{}",
+        since.text
+    );
+    assert!(
+        since
+            .text
+            .contains("format=markdown&amp;since=2020-01-01&amp;until=2099-01-01\""),
+        "the downloads are of the period shown: {}",
+        since.text
+    );
+    let later = vic.get("/patch-log?since=2099-01-01");
+    assert!(
+        later.text.contains("No record was opened"),
+        "{}",
+        later.text
+    );
+    assert_eq!(vic.get("/patch-log?since=yesterday").status, 400);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

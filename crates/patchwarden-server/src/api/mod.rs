@@ -562,7 +562,7 @@ pub const STEPS: [&str; 13] = [
     "reevaluate",
 ];
 
-fn date(field: &'static str, text: Option<&String>) -> ApiResult<Option<DateTime<Utc>>> {
+pub(crate) fn date(field: &'static str, text: Option<&String>) -> ApiResult<Option<DateTime<Utc>>> {
     let Some(text) = text else { return Ok(None) };
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(Some(t.with_timezone(&Utc)));
