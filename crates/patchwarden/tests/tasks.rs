@@ -464,6 +464,12 @@ name = "api"
 layer = "app-dependencies"
 scan = ["poetry.lock"]
 
+[[feeds]]
+name = "vendor-status"
+url = "http://127.0.0.1:9/history.rss"
+kind = "rss"
+interval = "5m"
+
 [[tasks]]
 name = "patchwarden.advisory-sync"
 every = "1d"
@@ -489,9 +495,12 @@ enabled = false
             "patchwarden.sla-check",
             "patchwarden.estate-check",
             "patchwarden.retention-purge",
-            "patchwarden.scan.api"
+            "patchwarden.scan.api",
+            "patchwarden.feed.vendor-status"
         ]
     );
+    let feed = &list["tasks"][5];
+    assert_eq!(feed["schedule"], "every 5m", "{feed}");
     assert_eq!(list["tasks"][0]["enabled"], false);
     pw(dir.path(), T0)
         .args(["scheduler", "--once"])
@@ -505,6 +514,11 @@ enabled = false
     assert_eq!(sla.len(), 1);
     assert_eq!(sla[0]["status"], "succeeded", "{sla:?}");
     assert!(history(dir.path(), "patchwarden.advisory-sync").is_empty());
+    // The feed task polled the feed once per interval; nothing answers there, so the run failed (and
+    // was alerted) without losing anything.
+    let polls = history(dir.path(), "patchwarden.feed.vendor-status");
+    assert_eq!(polls.len(), 1, "{polls:?}");
+    assert_eq!(polls[0]["status"], "failed", "{polls:?}");
 }
 
 fn last_patched(dir: &Path, now: &str) -> (Value, Value) {

@@ -16,6 +16,8 @@ pub const SLA_CHECK: &str = "patchwarden.sla-check";
 pub const ESTATE_CHECK: &str = "patchwarden.estate-check";
 pub const RETENTION_PURGE: &str = "patchwarden.retention-purge";
 pub const SCAN_PREFIX: &str = "patchwarden.scan.";
+/// One feed task per `[[feeds]]` entry, polled every feed's `interval`.
+pub const FEED_PREFIX: &str = "patchwarden.feed.";
 
 fn spec(
     name: String,
@@ -114,6 +116,18 @@ pub fn builtin_tasks(settings: &Settings, exe: &Path) -> Vec<TaskSpec> {
         );
         task.working_dir = config_dir.as_ref().map(|d| d.display().to_string());
         tasks.push(task);
+    }
+    for feed in &settings.config.feeds {
+        tasks.push(TaskSpec {
+            compliance: Some("Patch policy: vendor patch and vulnerability notices".to_owned()),
+            ..spec(
+                format!("{FEED_PREFIX}{}", feed.name),
+                Schedule::Every(feed.interval),
+                with(&["feeds", "poll", &feed.name]),
+                PolicyDuration::minutes(10),
+                "Poll the vendor's feed; relevant items join the notice triage queue",
+            )
+        });
     }
     for t in &mut tasks {
         // The built-ins act as the tool itself, whoever the scheduler's environment names.
