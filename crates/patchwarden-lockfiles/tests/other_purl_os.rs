@@ -301,7 +301,7 @@ fn the_specification_test_suite_valid_purls() {
             ),
         ),
         (
-            "pkg:npm/packageurl-js@0.0.7?download_url=https%3A%2F%2Fregistry.npmjs.org%2Fpackageurl-js%2F-%2Fpackageurl-js-0.0.7.tgz",
+            "pkg:npm/packageurl-js@0.0.7?download_url=https%3A%2F%2Fnpm.registry.invalid%2Fpackageurl-js%2F-%2Fpackageurl-js-0.0.7.tgz",
             (
                 "npm",
                 None,
@@ -309,7 +309,7 @@ fn the_specification_test_suite_valid_purls() {
                 Some("0.0.7"),
                 &[(
                     "download_url",
-                    "https://registry.npmjs.org/packageurl-js/-/packageurl-js-0.0.7.tgz",
+                    "https://npm.registry.invalid/packageurl-js/-/packageurl-js-0.0.7.tgz",
                 )],
                 None,
             ),
