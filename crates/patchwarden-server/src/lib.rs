@@ -73,6 +73,23 @@ pub struct ServerState {
 }
 
 impl ServerState {
+    /// A server's state over `store`: the templates compiled once, no login failures and nothing kept yet.
+    pub fn new(
+        settings: Settings,
+        store: Store,
+        options: ServerOptions,
+    ) -> Result<Self, minijinja::Error> {
+        Ok(Self {
+            settings,
+            store,
+            options,
+            throttle: LoginThrottle::default(),
+            templates: pages::templates()?,
+            records_cache: Default::default(),
+            components_cache: Default::default(),
+        })
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         self.options.fixed_now.unwrap_or_else(Utc::now)
     }

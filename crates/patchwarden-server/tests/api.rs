@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use patchwarden_app::{App, Settings};
 use patchwarden_core::Role;
-use patchwarden_server::{LoginThrottle, ServerOptions, ServerState, accounts};
+use patchwarden_server::{ServerOptions, ServerState, accounts};
 use patchwarden_store::Store;
 use serde_json::{Value, json};
 use sqlx::Connection;
@@ -101,19 +101,18 @@ async fn users_and_tokens(app: &App) -> Vec<(String, String)> {
 
 /// A server on 127.0.0.1:0 over `store`, running on `rt` until the runtime is dropped.
 fn start(rt: &tokio::runtime::Runtime, settings: Settings, store: Store) -> String {
-    let state = Arc::new(ServerState {
-        settings,
-        store,
-        options: ServerOptions {
-            fixed_now: Some(now()),
-            body_limit: 64 * 1024,
-            ..ServerOptions::default()
-        },
-        throttle: LoginThrottle::default(),
-        templates: patchwarden_server::pages::templates().expect("templates"),
-        records_cache: Default::default(),
-        components_cache: Default::default(),
-    });
+    let state = Arc::new(
+        ServerState::new(
+            settings,
+            store,
+            ServerOptions {
+                fixed_now: Some(now()),
+                body_limit: 64 * 1024,
+                ..ServerOptions::default()
+            },
+        )
+        .expect("templates"),
+    );
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("bind");

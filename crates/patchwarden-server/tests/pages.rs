@@ -16,7 +16,7 @@ use patchwarden_app::tasks::offset_clock;
 use patchwarden_app::{App, Settings};
 use patchwarden_core::Role;
 use patchwarden_core::workflow::RecordSource;
-use patchwarden_server::{LoginThrottle, ServerOptions, ServerState, accounts};
+use patchwarden_server::{ServerOptions, ServerState, accounts};
 use patchwarden_store::{NewDelivery, RunStatus, Store};
 use patchwarden_testkit::shared_data;
 
@@ -284,18 +284,17 @@ async fn seed(dir: &Path, store: Store) -> (App, i64) {
 
 async fn story(dir: &Path, one: Store, two: Store) {
     let (app, run) = seed(dir, one).await;
-    let state = Arc::new(ServerState {
-        settings: app.settings.clone(),
-        store: two,
-        options: ServerOptions {
-            fixed_now: Some(now()),
-            ..ServerOptions::default()
-        },
-        throttle: LoginThrottle::default(),
-        templates: patchwarden_server::pages::templates().expect("templates"),
-        records_cache: Default::default(),
-        components_cache: Default::default(),
-    });
+    let state = Arc::new(
+        ServerState::new(
+            app.settings.clone(),
+            two,
+            ServerOptions {
+                fixed_now: Some(now()),
+                ..ServerOptions::default()
+            },
+        )
+        .expect("templates"),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

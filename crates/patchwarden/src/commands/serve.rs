@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use patchwarden_app::App;
 use patchwarden_core::{PolicyDuration, Role};
-use patchwarden_server::{LoginThrottle, ServerOptions, ServerState, accounts};
+use patchwarden_server::{ServerOptions, ServerState, accounts};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -68,10 +68,10 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<Outcome
     if !local.ip().is_loopback() {
         tracing::warn!(address = %local, "listening beyond loopback: put TLS in front of the server");
     }
-    let state = Arc::new(ServerState {
-        settings: app.settings,
-        store: app.store.clone(),
-        options: ServerOptions {
+    let state = Arc::new(ServerState::new(
+        app.settings,
+        app.store.clone(),
+        ServerOptions {
             listen: local,
             body_limit,
             request_timeout: Duration::from_secs(args.request_timeout),
@@ -79,11 +79,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<Outcome
             fixed_now,
             ..ServerOptions::default()
         },
-        throttle: LoginThrottle::default(),
-        templates: patchwarden_server::pages::templates()?,
-        records_cache: Default::default(),
-        components_cache: Default::default(),
-    });
+    )?);
     tracing::info!(address = %local, database = app.store.backend_name(), "serving");
     // The bound address on stdout, so a script that asked for port 0 can find it.
     writeln!(std::io::stdout().lock(), "listening on http://{local}")?;
