@@ -696,19 +696,13 @@ async fn patch_log(
             })
         })
         .collect();
-    let mut query = String::new();
-    for (key, value) in [("since", &since), ("until", &until)] {
-        if let Some(v) = value {
-            query.push_str(&format!("&{key}={}", urlencoding(v)));
-        }
-    }
     render(
         &state,
         StatusCode::OK,
         "patch_log.html",
         context! {
             rows, summary => minijinja::Value::from_serialize(&log.summary),
-            since => since.unwrap_or_default(), until => until.unwrap_or_default(), query,
+            since => since.unwrap_or_default(), until => until.unwrap_or_default(),
             ..browser.context()
         },
     )
@@ -720,18 +714,6 @@ fn to_text<T: serde::Serialize>(value: &T) -> String {
         .ok()
         .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
         .unwrap_or_default()
-}
-
-/// Percent-encodes a query value: only unreserved characters pass as they are.
-fn urlencoding(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn audit(State(state): State<Arc<ServerState>>, browser: Browser) -> Response {
